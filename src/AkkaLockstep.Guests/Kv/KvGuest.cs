@@ -1,0 +1,94 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using AkkaLockstep.Protocol;
+
+namespace AkkaLockstep.Guests.Kv;
+
+/// <summary>The built-in key-value guest: get, put, delete and compare-and-set over an ordinal-sorted map.</summary>
+public sealed class KvGuest : IGuest
+{
+    private SortedDictionary<string, byte[]> _map = new(StringComparer.Ordinal);
+
+    public string Kind => "kv";
+
+    public int Count => _map.Count;
+
+    public IReadOnlyDictionary<string, byte[]> Entries => _map;
+
+    public byte[] Apply(ReadOnlySpan<byte> command, in InputContext context)
+    {
+        if (!KvCommand.TryDecode(command, out var cmd, out var error))
+            return new KvResult(KvStatus.Error, Error: error).Encode();
+        return Execute(cmd!).Encode();
+    }
+
+    private KvResult Execute(KvCommand cmd)
+    {
+        switch (cmd.Op)
+        {
+            case KvOp.Get:
+                return _map.TryGetValue(cmd.Key, out var value) ? new KvResult(KvStatus.Ok, value) : KvResult.NotFound;
+            case KvOp.Put:
+                _map[cmd.Key] = cmd.Value!;
+                return KvResult.Ok;
+            case KvOp.Delete:
+                return _map.Remove(cmd.Key) ? KvResult.Ok : KvResult.NotFound;
+            case KvOp.CompareAndSet:
+                var exists = _map.TryGetValue(cmd.Key, out var current);
+                var matches = cmd.Expected is null ? !exists : exists && current!.AsSpan().SequenceEqual(cmd.Expected);
+                if (!matches) return new KvResult(KvStatus.CasFailed, current);
+                _map[cmd.Key] = cmd.Value!;
+                return KvResult.Ok;
+            default:
+                return new KvResult(KvStatus.Error, Error: "unknown kv operation");
+        }
+    }
+
+    public byte[] Snapshot()
+    {
+        using var stream = new MemoryStream();
+        Span<byte> header = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(header, _map.Count);
+        stream.Write(header);
+        foreach (var (key, value) in _map)
+        {
+            var keyBytes = Encoding.UTF8.GetBytes(key);
+            BinaryPrimitives.WriteInt32LittleEndian(header, keyBytes.Length);
+            stream.Write(header);
+            stream.Write(keyBytes);
+            BinaryPrimitives.WriteInt32LittleEndian(header, value.Length);
+            stream.Write(header);
+            stream.Write(value);
+        }
+        return stream.ToArray();
+    }
+
+    public void Restore(ReadOnlySpan<byte> snapshot)
+    {
+        var map = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        if (snapshot.Length < 4) throw new InvalidDataException("kv snapshot is truncated");
+        var count = BinaryPrimitives.ReadInt32LittleEndian(snapshot);
+        var offset = 4;
+        for (var i = 0; i < count; i++)
+        {
+            var key = Encoding.UTF8.GetString(ReadBlock(snapshot, ref offset));
+            map[key] = ReadBlock(snapshot, ref offset).ToArray();
+        }
+        if (offset != snapshot.Length) throw new InvalidDataException("kv snapshot has trailing bytes");
+        _map = map;
+    }
+
+    private static ReadOnlySpan<byte> ReadBlock(ReadOnlySpan<byte> data, ref int offset)
+    {
+        if (data.Length - offset < 4) throw new InvalidDataException("kv snapshot is truncated");
+        var length = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
+        offset += 4;
+        if (length < 0 || length > data.Length - offset) throw new InvalidDataException("kv snapshot is corrupt");
+        var block = data.Slice(offset, length);
+        offset += length;
+        return block;
+    }
+
+    public byte[] Digest() => SHA256.HashData(Snapshot());
+}

@@ -1,0 +1,39 @@
+namespace AkkaLockstep.Host.Api;
+
+/// <summary>
+/// What the command endpoint (HTTP, default port 9110) exposes; the `lockstep` CLI talks to it.
+/// DTOs are serialised as JSON with camelCase names. Errors are <see cref="CommandException"/>.
+/// </summary>
+public interface ICommandApi
+{
+    Task<ClusterView> GetClusterAsync(CancellationToken ct);
+    Task<IReadOnlyList<VmInfo>> ListVmsAsync(CancellationToken ct);
+    Task<VmInfo> GetVmAsync(string name, CancellationToken ct);
+    Task<VmInfo> ProtectAsync(ProtectRequest request, CancellationToken ct);
+    Task UnprotectAsync(string name, CancellationToken ct);
+    /// <summary>State of this host's own replica of a VM (for reading back and comparing replicas).</summary>
+    Task<ReplicaInfo> GetLocalReplicaAsync(string name, CancellationToken ct);
+    /// <summary>Full guest snapshot of this host's replica, base64, with the applied index it corresponds to.</summary>
+    Task<ReplicaDump> DumpLocalReplicaAsync(string name, CancellationToken ct);
+}
+
+/// <summary>A command failed for a reason the caller should see; <see cref="StatusCode"/> maps to HTTP.</summary>
+public sealed class CommandException(int statusCode, string message) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+}
+
+public sealed record ClusterView(string Self, IReadOnlyList<MemberInfo> Members, string? Leader);
+
+public sealed record MemberInfo(string Name, string Address, IReadOnlyList<string> Roles, string Status,
+    bool Reachable, string? ClientEndpoint, string? CommandEndpoint);
+
+public sealed record ProtectRequest(string Name, string Kind, IReadOnlyList<string>? Hosts);
+
+public sealed record VmInfo(string Name, string Kind, IReadOnlyList<string> Hosts, string? Primary,
+    long Epoch, string State, IReadOnlyList<ReplicaInfo> Replicas);
+
+public sealed record ReplicaInfo(string Vm, string Host, string Role, string State, long Epoch,
+    long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest);
+
+public sealed record ReplicaDump(string Vm, string Host, long AppliedIndex, string Kind, string SnapshotBase64);

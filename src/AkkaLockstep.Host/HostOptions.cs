@@ -1,0 +1,36 @@
+namespace AkkaLockstep.Host;
+
+/// <summary>Everything one `lockstep host` or `lockstep witness` process needs to start.</summary>
+public sealed record HostOptions
+{
+    /// <summary>Unique member name in the cluster, e.g. "h1" or "witness".</summary>
+    public required string Name { get; init; }
+
+    /// <summary>"host" (holds replicas) or "witness" (arbitrates, holds no replicas).</summary>
+    public required string Role { get; init; }
+
+    /// <summary>Address to bind and advertise for Akka remoting and the endpoints.</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>Akka remoting port.</summary>
+    public int Port { get; init; } = 4053;
+
+    /// <summary>Seed node addresses, e.g. "akka.tcp://lockstep@127.0.0.1:4053".</summary>
+    public IReadOnlyList<string> Seeds { get; init; } = [];
+
+    /// <summary>Folder for the journal (SQLite), disks and other local state.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Client data-plane TCP port (0 = none; witnesses have none).</summary>
+    public int ClientPort { get; init; }
+
+    /// <summary>Command endpoint HTTP port for the CLI, health and metrics (0 = none).</summary>
+    public int CommandPort { get; init; } = 9110;
+
+    /// <summary>When set, journal and snapshots go to this PostgreSQL database instead of SQLite.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    public const string ActorSystemName = "lockstep";
+    public const string HostRole = "host";
+    public const string WitnessRole = "witness";
+}

@@ -1,0 +1,30 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>
+/// Everything nondeterministic about one input, decided once by the primary and carried with the input,
+/// so that both replicas compute the same output.
+/// </summary>
+public readonly record struct InputContext(long Index, long TimestampMs, ulong Seed);
+
+/// <summary>
+/// A deterministic guest state machine. Implementations must depend only on their own state, the command
+/// bytes and the <see cref="InputContext"/>: never on clocks, random sources, the environment or threads.
+/// An invalid command is an ordinary output (an error result), never an exception that escapes.
+/// </summary>
+public interface IGuest
+{
+    /// <summary>Guest kind name, e.g. "kv".</summary>
+    string Kind { get; }
+
+    /// <summary>Applies one command and returns its output.</summary>
+    byte[] Apply(ReadOnlySpan<byte> command, in InputContext context);
+
+    /// <summary>Serialises the full state (used for snapshots and full copies).</summary>
+    byte[] Snapshot();
+
+    /// <summary>Replaces the full state with a snapshot produced by <see cref="Snapshot"/>.</summary>
+    void Restore(ReadOnlySpan<byte> snapshot);
+
+    /// <summary>A digest of the full state, equal on two replicas exactly when their states are equal.</summary>
+    byte[] Digest();
+}
