@@ -1,0 +1,24 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>What the shell feeds into a <see cref="ReplicaCore"/>.</summary>
+public abstract record CoreCommand;
+
+/// <summary>A client request; <paramref name="Token"/> is opaque to the core and comes back in <see cref="Reply"/>.</summary>
+public sealed record ClientRequest(object Token, Guid SessionId, long RequestNo, byte[] Command) : CoreCommand;
+
+/// <summary>The persist operation with this id (and every earlier one) is durable in the local journal.</summary>
+public sealed record LocalPersisted(long OpId) : CoreCommand;
+
+public sealed record PeerReceived(PeerMessage Message) : CoreCommand;
+
+/// <summary>Periodic timer: heartbeats, retransmission, probing, claim retries.</summary>
+public sealed record Tick : CoreCommand
+{
+    public static readonly Tick Instance = new();
+}
+
+/// <summary>The witness granted <paramref name="Epoch"/> to this replica.</summary>
+public sealed record EpochGranted(long Epoch) : CoreCommand;
+
+/// <summary>The witness refused the claim; <paramref name="GrantedEpoch"/> is the highest epoch it has granted.</summary>
+public sealed record EpochRefused(long Epoch, long GrantedEpoch) : CoreCommand;

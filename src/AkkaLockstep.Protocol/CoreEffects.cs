@@ -1,0 +1,26 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>What a <see cref="ReplicaCore"/> asks its shell to do. Persist effects must complete in order.</summary>
+public abstract record Effect;
+
+public sealed record PersistEpoch(long OpId, long Epoch) : Effect;
+
+public sealed record PersistEntries(long OpId, IReadOnlyList<Input> Entries) : Effect;
+
+/// <summary>Discard every journal entry at or after FromIndex (a tail written in an epoch that was superseded).</summary>
+public sealed record PersistTruncate(long OpId, long FromIndex) : Effect;
+
+public sealed record SendToPeer(PeerMessage Message) : Effect;
+
+public enum ReplyStatus : byte { Ok = 0, NotPrimary = 1, Unavailable = 2, Stale = 3 }
+
+/// <summary>Answer a client request. LeaderHint names the replica believed to be primary, when known.</summary>
+public sealed record Reply(object Token, ReplyStatus Status, byte[] Output, string? LeaderHint) : Effect;
+
+/// <summary>Ask the witness to grant <paramref name="Epoch"/> to this replica.</summary>
+public sealed record ClaimEpoch(long Epoch) : Effect;
+
+public sealed record RoleChanged(ReplicaRole Role, long Epoch) : Effect;
+
+/// <summary>Something an operator must see: a divergence, a protocol violation by the peer.</summary>
+public sealed record Alarm(string Message) : Effect;

@@ -1,0 +1,27 @@
+namespace AkkaLockstep.Protocol;
+
+public enum ReplicaRole : byte { Joining = 0, Candidate = 1, Primary = 2, Secondary = 3, Fenced = 4 }
+
+/// <summary>Messages between the two replicas of one VM.</summary>
+public abstract record PeerMessage;
+
+/// <summary>
+/// Primary to secondary: entries following (PrevIndex, PrevEpoch), the primary's commit index, and the
+/// primary's hash chain at CheckIndex (0 = no check) for divergence detection. No entries = heartbeat.
+/// </summary>
+public sealed record Append(long Epoch, long PrevIndex, long PrevEpoch, IReadOnlyList<Input> Entries,
+    long CommitIndex, long CheckIndex, byte[]? CheckHash) : PeerMessage;
+
+/// <summary>
+/// Secondary to primary. Success: the secondary's log matches the primary's up to MatchIndex and is durable
+/// there. Failure: logs do not match at PrevIndex; the primary should resend from HintIndex + 1.
+/// </summary>
+public sealed record AppendReply(long Epoch, bool Success, long MatchIndex, long HintIndex, bool Diverged,
+    string Incarnation) : PeerMessage;
+
+/// <summary>
+/// A replica that is not in a working duplex announces its durable log position and role; the pair uses
+/// it to choose who claims the next epoch.
+/// </summary>
+public sealed record Probe(long PromisedEpoch, long LastEpoch, long LastIndex, ReplicaRole Role, bool IsReply,
+    string Incarnation) : PeerMessage;

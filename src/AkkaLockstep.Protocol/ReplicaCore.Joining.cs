@@ -1,0 +1,77 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>
+/// Forming a pair: replicas that are not in a working duplex exchange probes; the one with the more
+/// up-to-date durable log (ties: the placement's preferred primary) claims the next epoch from the witness.
+/// Every committed entry is durable on both replicas, so whichever wins holds all of them.
+/// </summary>
+public sealed partial class ReplicaCore
+{
+    private long _claimEpoch;
+    private long _claimSentMs;
+
+    private void OnProbe(Probe probe)
+    {
+        switch (Role)
+        {
+            case ReplicaRole.Primary when probe.PromisedEpoch > Epoch:
+                StepDown(probe.PromisedEpoch);
+                break;
+            case ReplicaRole.Primary:
+                if (probe.Incarnation != _peerIncarnation)
+                {
+                    // A restarted peer may have lost its unacknowledged tail: find its position afresh.
+                    _peerIncarnation = probe.Incarnation;
+                    _peerNext = _log.LastIndex + 1;
+                    _peerRewind = 0;
+                }
+                SendAppend([]);
+                return;
+            case ReplicaRole.Secondary when probe.Role != ReplicaRole.Primary && probe.PromisedEpoch >= Epoch:
+                // Our primary is the peer, and it is not acting as primary any more: re-form the pair.
+                SetRole(ReplicaRole.Joining);
+                break;
+        }
+        if (!probe.IsReply) SendProbe(isReply: true);
+        if (Role == ReplicaRole.Joining && probe.Role != ReplicaRole.Primary) ConsiderClaim(probe);
+    }
+
+    private void ConsiderClaim(Probe peer)
+    {
+        var mine = (_log.EpochAt(DurableIndex), DurableIndex);
+        var theirs = (peer.LastEpoch, peer.LastIndex);
+        var better = mine.Item1 != theirs.Item1 ? mine.Item1 > theirs.Item1 : mine.Item2 != theirs.Item2 ? mine.Item2 > theirs.Item2 : PreferredPrimary;
+        if (!better) return;
+        _claimEpoch = Math.Max(Epoch, peer.PromisedEpoch) + 1;
+        _claimSentMs = _now;
+        SetRole(ReplicaRole.Candidate);
+        Emit(new ClaimEpoch(_claimEpoch));
+    }
+
+    private void OnEpochGranted(long epoch)
+    {
+        if (Role != ReplicaRole.Candidate || epoch != _claimEpoch) return;
+        Epoch = epoch;
+        _claimEpoch = 0;
+        PersistEpochOp(epoch);
+        MaybeBecomePrimary();
+    }
+
+    private void OnEpochRefused(long epoch, long grantedEpoch)
+    {
+        if (Role != ReplicaRole.Candidate || epoch != _claimEpoch) return;
+        _claimEpoch = 0;
+        if (grantedEpoch > Epoch)
+        {
+            Epoch = grantedEpoch;
+            PersistEpochOp(grantedEpoch);
+        }
+        SetRole(ReplicaRole.Joining);
+    }
+
+    /// <summary>A granted candidate acts as primary only once its epoch is durable.</summary>
+    private void MaybeBecomePrimary()
+    {
+        if (Role == ReplicaRole.Candidate && _claimEpoch == 0 && _durableEpoch >= Epoch) BecomePrimary();
+    }
+}

@@ -1,0 +1,244 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>The primary: sequencing, batching, pipelining to the peer, commit and replies.</summary>
+public sealed partial class ReplicaCore
+{
+    private sealed class Waiting(Guid session, long requestNo, byte[] command, object token)
+    {
+        public Guid Session { get; } = session;
+        public long RequestNo { get; } = requestNo;
+        public byte[] Command { get; } = command;
+        public object Token { get; } = token;
+        public List<object>? MoreTokens { get; set; }
+    }
+
+    private readonly Queue<Waiting> _pending = new();
+    private readonly Dictionary<(Guid, long), Waiting> _pendingByRequest = new();
+    // Requests sequenced but not yet applied, by (session, request number), so a retry attaches to its entry.
+    private readonly Dictionary<(Guid, long), long> _inLog = new();
+    private readonly Dictionary<long, Waiting> _waiters = new();
+    private readonly Queue<long> _uncommittedBatchEnds = new();
+    private long _lastTimestamp;
+    private long _peerNext;
+    private long _peerMatch;
+    private long _peerRewind;
+    private long _peerProgressMs;
+    private long _peerHeardMs;
+    private long _lastSendMs;
+    private long _lastCheckSent;
+    private string? _peerIncarnation;
+
+    /// <summary>Requests queued at this primary, not yet sequenced.</summary>
+    public int PendingRequests => _pending.Count;
+
+    private void OnClientRequest(ClientRequest request)
+    {
+        if (Role != ReplicaRole.Primary)
+        {
+            var status = Role == ReplicaRole.Secondary ? ReplyStatus.NotPrimary : ReplyStatus.Unavailable;
+            Emit(new Reply(request.Token, status, [], LeaderHint));
+            return;
+        }
+        var key = (request.SessionId, request.RequestNo);
+        if (_machine.Sessions.TryGet(request.SessionId, out var session) && request.RequestNo <= session.RequestNo)
+        {
+            // Already applied: the stored output is durable on both replicas.
+            var answer = request.RequestNo == session.RequestNo
+                ? new Reply(request.Token, ReplyStatus.Ok, session.Output, Self)
+                : new Reply(request.Token, ReplyStatus.Stale, [], Self);
+            Emit(answer);
+            return;
+        }
+        if (_inLog.TryGetValue(key, out var index) || _pendingByRequest.ContainsKey(key))
+        {
+            var existing = _inLog.ContainsKey(key) ? _waiters.GetValueOrDefault(index) : _pendingByRequest[key];
+            if (existing is null)
+                _waiters[index] = new Waiting(request.SessionId, request.RequestNo, request.Command, request.Token);
+            else
+                (existing.MoreTokens ??= []).Add(request.Token);
+            return;
+        }
+        var waiting = new Waiting(request.SessionId, request.RequestNo, request.Command, request.Token);
+        _pending.Enqueue(waiting);
+        _pendingByRequest[key] = waiting;
+        Sequence();
+    }
+
+    /// <summary>Turns queued requests into batches while the pipeline has room.</summary>
+    private void Sequence()
+    {
+        while (_pending.Count > 0 && _uncommittedBatchEnds.Count < _options.MaxInFlightBatches)
+        {
+            var batch = new List<Input>(Math.Min(_pending.Count, _options.MaxBatchInputs));
+            var bytes = 0;
+            while (_pending.Count > 0 && batch.Count < _options.MaxBatchInputs &&
+                   (batch.Count == 0 || bytes + _pending.Peek().Command.Length <= _options.MaxBatchBytes))
+            {
+                var waiting = _pending.Dequeue();
+                _pendingByRequest.Remove((waiting.Session, waiting.RequestNo));
+                _lastTimestamp = Math.Max(_lastTimestamp, _now);
+                var input = new Input(_log.LastIndex + 1, Epoch, _lastTimestamp, _random.Next(), waiting.Session,
+                    waiting.RequestNo, waiting.Command);
+                _log.Append(input);
+                _inLog[(waiting.Session, waiting.RequestNo)] = input.Index;
+                _waiters[input.Index] = waiting;
+                batch.Add(input);
+                bytes += waiting.Command.Length;
+            }
+            PersistEntriesOp(batch);
+            _uncommittedBatchEnds.Enqueue(batch[^1].Index);
+        }
+        SendToPeerWhileRoom();
+    }
+
+    private void SendToPeerWhileRoom()
+    {
+        while (_peerNext <= _log.LastIndex && _peerNext - _peerMatch - 1 < _options.MaxUnackedEntries)
+        {
+            if (_peerNext <= _log.BaseIndex)
+            {
+                Emit(new Alarm($"peer needs entry {_peerNext}, which was compacted; a full resync is required"));
+                return;
+            }
+            var entries = _log.Range(_peerNext, _options.MaxCatchUpEntries);
+            SendAppend(entries);
+            _peerNext += entries.Count;
+        }
+    }
+
+    private void SendAppend(IReadOnlyList<Input> entries)
+    {
+        var prev = _peerNext - 1;
+        long checkIndex = 0;
+        byte[]? checkHash = null;
+        if (AppliedIndex > _lastCheckSent)
+        {
+            checkIndex = AppliedIndex;
+            checkHash = _machine.Hash.Value;
+            _lastCheckSent = AppliedIndex;
+        }
+        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash)));
+        _lastSendMs = _now;
+    }
+
+    private void OnAppendReply(AppendReply reply)
+    {
+        if (reply.Epoch > Epoch)
+        {
+            StepDown(reply.Epoch);
+            return;
+        }
+        if (Role != ReplicaRole.Primary || reply.Epoch < Epoch) return;
+        _peerHeardMs = _now;
+        _peerIncarnation = reply.Incarnation;
+        if (reply.Diverged && !Diverged)
+        {
+            Diverged = true;
+            Emit(new Alarm($"divergence reported by {Peer}: replicas' hash chains differ"));
+        }
+        if (reply.Success)
+        {
+            if (reply.MatchIndex > _peerMatch)
+            {
+                _peerMatch = Math.Min(reply.MatchIndex, _log.LastIndex);
+                _peerProgressMs = _now;
+                if (_peerMatch >= _peerRewind) _peerRewind = 0;
+            }
+            _peerNext = Math.Max(_peerNext, _peerMatch + 1);
+            AdvanceCommit();
+        }
+        else
+        {
+            var target = Math.Max(_peerMatch + 1, reply.HintIndex + 1);
+            // Replies to appends that were already in flight repeat the same hint; rewind once per hint.
+            if (target < _peerNext && (_peerRewind == 0 || target < _peerRewind))
+            {
+                _peerNext = target;
+                _peerRewind = target;
+            }
+        }
+        SendToPeerWhileRoom();
+    }
+
+    private void AdvanceCommit()
+    {
+        var commit = Math.Min(DurableIndex, _peerMatch);
+        if (commit <= CommitIndex) return;
+        CommitIndex = commit;
+        while (_uncommittedBatchEnds.Count > 0 && _uncommittedBatchEnds.Peek() <= commit) _uncommittedBatchEnds.Dequeue();
+        ApplyUpTo(commit);
+        Sequence();
+    }
+
+    private void CompleteWaiters(Input input, ApplyResult result)
+    {
+        _inLog.Remove((input.SessionId, input.RequestNo));
+        if (!_waiters.Remove(input.Index, out var waiting)) return;
+        var status = result.Kind == ApplyKind.Stale ? ReplyStatus.Stale : ReplyStatus.Ok;
+        Emit(new Reply(waiting.Token, status, result.Output, Self));
+        if (waiting.MoreTokens is null) return;
+        foreach (var token in waiting.MoreTokens) Emit(new Reply(token, status, result.Output, Self));
+    }
+
+    private void PrimaryTick()
+    {
+        if (_peerMatch < _log.LastIndex && _now - _peerProgressMs >= _options.RetransmitAfterMs)
+        {
+            // Nothing acknowledged for a while: assume messages were lost and resend from the last match.
+            _peerNext = _peerMatch + 1;
+            _peerRewind = 0;
+            _peerProgressMs = _now;
+            SendToPeerWhileRoom();
+        }
+        if (_now - _lastSendMs >= _options.HeartbeatIntervalMs) SendAppend([]);
+    }
+
+    private void BecomePrimary()
+    {
+        SetRole(ReplicaRole.Primary);
+        _peerNext = _log.LastIndex + 1;
+        _peerMatch = 0;
+        _peerRewind = 0;
+        _peerProgressMs = _now;
+        _peerHeardMs = _now;
+        _lastCheckSent = 0;
+        _uncommittedBatchEnds.Clear();
+        _inLog.Clear();
+        // Entries inherited from earlier epochs commit once the peer matches; retries attach to them.
+        for (var i = AppliedIndex + 1; i <= _log.LastIndex; i++)
+        {
+            var input = _log.Get(i);
+            _inLog[(input.SessionId, input.RequestNo)] = i;
+        }
+        foreach (var input in _log.Range(AppliedIndex + 1, int.MaxValue))
+            _lastTimestamp = Math.Max(_lastTimestamp, input.TimestampMs);
+        SendAppend([]);
+    }
+
+    /// <summary>Leaves the primary role: every waiting client is told to retry elsewhere.</summary>
+    private void StepDown(long newEpoch)
+    {
+        if (newEpoch > Epoch)
+        {
+            Epoch = newEpoch;
+            PersistEpochOp(newEpoch);
+        }
+        if (Role == ReplicaRole.Primary) FailAllWaiting();
+        SetRole(ReplicaRole.Joining);
+    }
+
+    private void FailAllWaiting()
+    {
+        foreach (var waiting in _pending.Concat(_waiters.Values))
+        {
+            Emit(new Reply(waiting.Token, ReplyStatus.Unavailable, [], null));
+            if (waiting.MoreTokens is null) continue;
+            foreach (var token in waiting.MoreTokens) Emit(new Reply(token, ReplyStatus.Unavailable, [], null));
+        }
+        _pending.Clear();
+        _pendingByRequest.Clear();
+        _waiters.Clear();
+        _inLog.Clear();
+        _uncommittedBatchEnds.Clear();
+    }
+}

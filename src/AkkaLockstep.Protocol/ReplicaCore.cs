@@ -1,0 +1,269 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>
+/// The lockstep protocol for one replica of one VM, as a pure state machine: commands in, effects out, no
+/// I/O, clocks or threads. Time arrives as an argument; randomness comes from a seeded generator.
+/// Log matching follows Raft (entries carry the epoch of the primary that sequenced them; a secondary
+/// accepts entries only after (PrevIndex, PrevEpoch) matches and discards a conflicting tail). Both replicas
+/// must hold an entry durably before it commits (output rule); the primary applies at commit, the secondary
+/// applies only entries the primary has declared committed, so no guest ever applies an input that a later
+/// epoch discards.
+/// </summary>
+public sealed partial class ReplicaCore
+{
+    private readonly ReplicaOptions _options;
+    private readonly ReplicaLog _log = new();
+    private readonly ReplicatedMachine _machine;
+    private readonly Queue<PendingOp> _ops = new();
+    private List<Effect> _effects = [];
+    private SplitMix64 _random;
+    private long _nextOpId = 1;
+    private long _now;
+    private bool _started;
+
+    public ReplicaCore(string self, string peer, bool preferredPrimary, string incarnation, IGuest guest, ulong seed,
+        ReplicaOptions? options = null)
+    {
+        Self = self;
+        Peer = peer;
+        PreferredPrimary = preferredPrimary;
+        Incarnation = incarnation;
+        _options = options ?? new ReplicaOptions();
+        _machine = new ReplicatedMachine(guest, _options.SessionTtlMs);
+        _random = new SplitMix64(seed);
+    }
+
+    public string Self { get; }
+    public string Peer { get; }
+    public bool PreferredPrimary { get; }
+    public string Incarnation { get; }
+    public ReplicaRole Role { get; private set; } = ReplicaRole.Joining;
+    /// <summary>Highest epoch this replica has seen and promised not to go below.</summary>
+    public long Epoch { get; private set; }
+    public long LastIndex => _log.LastIndex;
+    public long DurableIndex { get; private set; }
+    public long CommitIndex { get; private set; }
+    public long AppliedIndex => _machine.AppliedIndex;
+    public string HashHex => _machine.Hash.Hex;
+    public byte[] HashValue => _machine.Hash.Value;
+    public IGuest Guest => _machine.Guest;
+    public ReplicatedMachine Machine => _machine;
+    public bool Diverged { get; private set; }
+
+    /// <summary>The log entry at <paramref name="index"/>, or null when it is not (or no longer) in memory.</summary>
+    public Input? LogEntry(long index) => _log.Contains(index) ? _log.Get(index) : null;
+    /// <summary>True when this primary's peer holds every committed entry and acknowledges new ones.</summary>
+    public bool Duplex => Role == ReplicaRole.Primary && _peerMatch >= CommitIndex && _peerHeardMs >= _now - 3 * _options.HeartbeatIntervalMs;
+    public long PeerMatchIndex => _peerMatch;
+    /// <summary>The replica believed to be primary, if known.</summary>
+    public string? LeaderHint => Role switch
+    {
+        ReplicaRole.Primary => Self,
+        ReplicaRole.Secondary => Peer,
+        _ => null,
+    };
+
+    // ---- recovery: the shell replays its journal through these before Start ----
+
+    public void RecoverSnapshot(ReplicaSnapshot snapshot)
+    {
+        EnsureNotStarted();
+        _machine.Restore(snapshot.Machine);
+        _log.CompactTo(snapshot.AppliedIndex, snapshot.AppliedEpoch);
+        foreach (var input in snapshot.Tail) _log.Append(input);
+        Epoch = Math.Max(Epoch, snapshot.Epoch);
+    }
+
+    public void RecoverEpoch(long epoch)
+    {
+        EnsureNotStarted();
+        Epoch = Math.Max(Epoch, epoch);
+    }
+
+    public void RecoverEntries(IReadOnlyList<Input> entries)
+    {
+        EnsureNotStarted();
+        foreach (var input in entries)
+        {
+            if (input.Index <= _log.BaseIndex) continue;
+            if (input.Index <= _log.LastIndex) _log.TruncateFrom(input.Index);
+            _log.Append(input);
+        }
+    }
+
+    public void RecoverTruncate(long fromIndex)
+    {
+        EnsureNotStarted();
+        if (fromIndex > _log.BaseIndex) _log.TruncateFrom(fromIndex);
+    }
+
+    private void EnsureNotStarted()
+    {
+        if (_started) throw new InvalidOperationException("recovery after start");
+    }
+
+    /// <summary>Everything recovered is durable; start as a joining replica and look for the peer.</summary>
+    public IReadOnlyList<Effect> Start(long nowMs)
+    {
+        _started = true;
+        _now = nowMs;
+        DurableIndex = _log.LastIndex;
+        _durableEpoch = Epoch;
+        CommitIndex = AppliedIndex;
+        _matched = AppliedIndex;
+        SetRole(ReplicaRole.Joining);
+        SendProbe(isReply: false);
+        return Flush();
+    }
+
+    public IReadOnlyList<Effect> Handle(CoreCommand command, long nowMs)
+    {
+        if (!_started) throw new InvalidOperationException("Start must be called first");
+        _now = Math.Max(_now, nowMs);
+        switch (command)
+        {
+            case ClientRequest request: OnClientRequest(request); break;
+            case LocalPersisted persisted: OnLocalPersisted(persisted.OpId); break;
+            case PeerReceived { Message: Append append }: OnAppend(append); break;
+            case PeerReceived { Message: AppendReply reply }: OnAppendReply(reply); break;
+            case PeerReceived { Message: Probe probe }: OnProbe(probe); break;
+            case Tick: OnTick(); break;
+            case EpochGranted granted: OnEpochGranted(granted.Epoch); break;
+            case EpochRefused refused: OnEpochRefused(refused.Epoch, refused.GrantedEpoch); break;
+            default: throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name);
+        }
+        return Flush();
+    }
+
+    private IReadOnlyList<Effect> Flush()
+    {
+        var effects = _effects;
+        _effects = [];
+        return effects;
+    }
+
+    private void Emit(Effect effect) => _effects.Add(effect);
+
+    private void SetRole(ReplicaRole role)
+    {
+        Role = role;
+        Emit(new RoleChanged(role, Epoch));
+    }
+
+    // ---- durability: persist operations complete in the order they were issued ----
+
+    private enum OpKind : byte { Epoch, Entries, Truncate }
+
+    private sealed class PendingOp(long id, OpKind kind, long value, long first, long last)
+    {
+        public long Id { get; } = id;
+        public OpKind Kind { get; } = kind;
+        public long Value { get; } = value;
+        public long First { get; } = first;
+        public long Last { get; set; } = last;
+    }
+
+    private long _durableEpoch;
+
+    private void PersistEpochOp(long epoch)
+    {
+        var op = new PendingOp(_nextOpId++, OpKind.Epoch, epoch, 0, 0);
+        _ops.Enqueue(op);
+        Emit(new PersistEpoch(op.Id, epoch));
+    }
+
+    private void PersistEntriesOp(IReadOnlyList<Input> entries)
+    {
+        var op = new PendingOp(_nextOpId++, OpKind.Entries, 0, entries[0].Index, entries[^1].Index);
+        _ops.Enqueue(op);
+        Emit(new PersistEntries(op.Id, entries));
+    }
+
+    /// <summary>Discards the log tail from <paramref name="fromIndex"/> in memory and in the journal.</summary>
+    private void TruncateOp(long fromIndex)
+    {
+        if (fromIndex <= AppliedIndex)
+            throw new InvalidOperationException($"protocol violation: truncating applied entry {fromIndex} (applied {AppliedIndex})");
+        _log.TruncateFrom(fromIndex);
+        // Pending writes of the discarded entries no longer make anything in the in-memory log durable.
+        foreach (var pending in _ops)
+            if (pending.Kind == OpKind.Entries && pending.Last >= fromIndex)
+                pending.Last = Math.Max(pending.First - 1, fromIndex - 1);
+        DurableIndex = Math.Min(DurableIndex, fromIndex - 1);
+        _matched = Math.Min(_matched, fromIndex - 1);
+        var op = new PendingOp(_nextOpId++, OpKind.Truncate, fromIndex, 0, 0);
+        _ops.Enqueue(op);
+        Emit(new PersistTruncate(op.Id, fromIndex));
+    }
+
+    private void OnLocalPersisted(long opId)
+    {
+        while (_ops.Count > 0 && _ops.Peek().Id <= opId)
+        {
+            var op = _ops.Dequeue();
+            switch (op.Kind)
+            {
+                case OpKind.Epoch: _durableEpoch = Math.Max(_durableEpoch, op.Value); break;
+                case OpKind.Entries when op.Last >= op.First: DurableIndex = Math.Max(DurableIndex, op.Last); break;
+            }
+        }
+        switch (Role)
+        {
+            case ReplicaRole.Primary: AdvanceCommit(); break;
+            case ReplicaRole.Candidate: MaybeBecomePrimary(); break;
+            case ReplicaRole.Secondary: AckAndApply(); break;
+        }
+    }
+
+    // ---- applying committed inputs ----
+
+    private void ApplyUpTo(long target)
+    {
+        while (AppliedIndex < target)
+        {
+            var input = _log.Get(AppliedIndex + 1);
+            var result = _machine.Apply(input);
+            if (Role == ReplicaRole.Primary) CompleteWaiters(input, result);
+            else CheckHash(input.Index);
+        }
+    }
+
+    // ---- snapshots ----
+
+    public ReplicaSnapshot CaptureSnapshot()
+    {
+        var tail = _log.Range(AppliedIndex + 1, int.MaxValue).ToArray();
+        return new ReplicaSnapshot(Epoch, AppliedIndex, _log.EpochAt(AppliedIndex) is var e and >= 0 ? e : _log.BaseEpoch,
+            _machine.Snapshot(), tail);
+    }
+
+    /// <summary>Drops applied entries from memory, keeping <paramref name="retain"/> of them for a lagging peer.</summary>
+    public void Compact(long retain)
+    {
+        var upTo = AppliedIndex - retain;
+        if (upTo > _log.BaseIndex) _log.CompactTo(upTo, _log.EpochAt(upTo));
+    }
+
+    // ---- probing ----
+
+    private long _lastProbeMs = long.MinValue / 2;
+
+    private void SendProbe(bool isReply)
+    {
+        Emit(new SendToPeer(new Probe(Epoch, _log.EpochAt(DurableIndex), DurableIndex, Role, isReply, Incarnation)));
+        if (!isReply) _lastProbeMs = _now;
+    }
+
+    private void OnTick()
+    {
+        switch (Role)
+        {
+            case ReplicaRole.Primary: PrimaryTick(); break;
+            case ReplicaRole.Joining when _now - _lastProbeMs >= _options.ProbeIntervalMs: SendProbe(isReply: false); break;
+            case ReplicaRole.Candidate when _claimEpoch > 0 && _now - _claimSentMs >= _options.ClaimRetryMs:
+                Emit(new ClaimEpoch(_claimEpoch));
+                _claimSentMs = _now;
+                break;
+        }
+    }
+}

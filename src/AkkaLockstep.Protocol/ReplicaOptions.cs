@@ -1,0 +1,26 @@
+namespace AkkaLockstep.Protocol;
+
+public sealed record ReplicaOptions
+{
+    /// <summary>Most inputs in one batch (one journal write, one peer message).</summary>
+    public int MaxBatchInputs { get; init; } = 256;
+
+    /// <summary>Most command bytes in one batch; keeps peer messages under the transport's frame size.</summary>
+    public int MaxBatchBytes { get; init; } = 1 << 20;
+
+    /// <summary>Most sequenced-but-uncommitted batches (pipelining depth).</summary>
+    public int MaxInFlightBatches { get; init; } = 8;
+
+    /// <summary>Most entries in one catch-up message to a lagging peer.</summary>
+    public int MaxCatchUpEntries { get; init; } = 1024;
+
+    /// <summary>Most entries sent to the peer but not yet acknowledged.</summary>
+    public int MaxUnackedEntries { get; init; } = 16384;
+
+    public long HeartbeatIntervalMs { get; init; } = 100;
+    public long RetransmitAfterMs { get; init; } = 300;
+    public long ProbeIntervalMs { get; init; } = 200;
+    public long ClaimRetryMs { get; init; } = 1000;
+
+    public long SessionTtlMs { get; init; } = ReplicatedMachine.DefaultSessionTtlMs;
+}

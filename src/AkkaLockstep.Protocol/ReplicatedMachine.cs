@@ -1,0 +1,72 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>
+/// The replicated state of one replica: the guest plus the exactly-once session table and the hash chain,
+/// advanced one input at a time in index order.
+/// </summary>
+public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = ReplicatedMachine.DefaultSessionTtlMs)
+{
+    public const long DefaultSessionTtlMs = 3_600_000;
+
+    /// <summary>Session expiry runs at input indexes that are multiples of this, so both replicas run it together.</summary>
+    public const long ExpiryInterval = 1024;
+
+    public IGuest Guest { get; } = guest;
+    public SessionTable Sessions { get; private set; } = new();
+    public HashChain Hash { get; private set; } = new();
+    public long AppliedIndex { get; private set; }
+
+    public ApplyResult Apply(Input input)
+    {
+        if (input.Index != AppliedIndex + 1)
+            throw new InvalidOperationException($"apply out of order: index {input.Index} after {AppliedIndex}");
+        ApplyResult result;
+        if (Sessions.TryGet(input.SessionId, out var entry) && input.RequestNo <= entry.RequestNo)
+        {
+            result = input.RequestNo == entry.RequestNo
+                ? new ApplyResult(ApplyKind.Duplicate, entry.Output)
+                : new ApplyResult(ApplyKind.Stale, []);
+        }
+        else
+        {
+            var output = Guest.Apply(input.Command, input.Context);
+            Sessions.Record(input.SessionId, input.RequestNo, output, input.TimestampMs);
+            result = new ApplyResult(ApplyKind.Executed, output);
+        }
+        Hash.Append(input, result.Kind, result.Output);
+        AppliedIndex = input.Index;
+        if (input.Index % ExpiryInterval == 0) Sessions.Expire(input.TimestampMs, sessionTtlMs);
+        return result;
+    }
+
+    /// <summary>A state snapshot: applied index, hash, sessions and guest state.</summary>
+    public byte[] Snapshot()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(AppliedIndex);
+            writer.Write(Hash.Value);
+            writer.Flush();
+            Sessions.WriteTo(stream);
+            var guestState = Guest.Snapshot();
+            writer.Write(guestState.Length);
+            writer.Write(guestState);
+        }
+        return stream.ToArray();
+    }
+
+    public void Restore(byte[] snapshot)
+    {
+        using var reader = new BinaryReader(new MemoryStream(snapshot));
+        var applied = reader.ReadInt64();
+        var hash = reader.ReadBytes(32);
+        var sessions = SessionTable.ReadFrom(reader);
+        var length = reader.ReadInt32();
+        if (length < 0) throw new InvalidDataException("negative guest snapshot length");
+        Guest.Restore(reader.ReadBytes(length));
+        AppliedIndex = applied;
+        Hash = new HashChain(hash);
+        Sessions = sessions;
+    }
+}

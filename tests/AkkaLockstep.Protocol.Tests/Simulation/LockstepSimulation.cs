@@ -1,0 +1,385 @@
+using System.Buffers.Binary;
+using AkkaLockstep.Protocol;
+
+namespace AkkaLockstep.Protocol.Tests.Simulation;
+
+/// <summary>
+/// One seeded scenario: two replicas and a witness exchange messages over a network that loses, duplicates,
+/// delays (and so reorders) messages and can be cut; replicas crash and restart from their journals; clients
+/// retry with the same request number. Every choice comes from one seeded generator, so a seed replays exactly.
+/// </summary>
+public sealed class LockstepSimulation
+{
+    private const string A = "a", B = "b";
+    private readonly SimOptions _options;
+    private readonly Random _random;
+    private readonly PriorityQueue<Action, (long, long)> _events = new();
+    private readonly Dictionary<string, SimReplica> _replicas = new();
+    private readonly Dictionary<string, WitnessRegister> _witness = new() { ["vm"] = WitnessRegister.Empty };
+    private readonly List<SimClient> _clients = [];
+    private readonly Dictionary<long, Input> _appliedByIndex = new();
+    private readonly Dictionary<long, HashSet<string>> _primariesByEpoch = new();
+    private readonly List<string> _violations = [];
+    private long _now;
+    private long _sequence;
+    private bool _partitioned;
+    private bool _witnessDown;
+
+    public LockstepSimulation(int seed, SimOptions? options = null)
+    {
+        Seed = seed;
+        _options = options ?? new SimOptions();
+        _random = new Random(seed);
+    }
+
+    public int Seed { get; }
+
+    /// <summary>When set, receives a line per notable event (role changes, crashes, truncations, acknowledgements).</summary>
+    public Action<string>? Trace { get; init; }
+
+    private void Log(string line) => Trace?.Invoke($"{_now,6} {line}");
+    public IReadOnlyList<string> Violations => _violations;
+    public long EndTimeMs => _now;
+    public int Crashes { get; private set; }
+    public long MaxEpoch { get; private set; }
+
+    private sealed class SimReplica(string name)
+    {
+        public string Name { get; } = name;
+        public ReplicaCore? Core { get; set; }
+        public int Incarnation { get; set; }
+        public bool Up => Core is not null;
+        public SimJournal Journal { get; } = new();
+        public long LastCompletionAt { get; set; }
+        public long CheckedApplied { get; set; }
+        public long DownUntil { get; set; }
+    }
+
+    private sealed class SimClient(int id, Guid session)
+    {
+        public int Id { get; } = id;
+        public Guid Session { get; } = session;
+        public long RequestNo { get; set; }
+        public int Attempt { get; set; }
+        public string Target { get; set; } = A;
+        public bool Done { get; set; }
+        public bool Acknowledged { get; set; }
+        public Dictionary<long, long> AckedCount { get; } = new();
+        public string Command => $"c{Id}-r{RequestNo}";
+    }
+
+    private sealed record ClientToken(int Client, long RequestNo, int Attempt);
+
+    public bool Run()
+    {
+        foreach (var name in new[] { A, B }) _replicas[name] = new SimReplica(name);
+        foreach (var replica in _replicas.Values) StartReplica(replica);
+        for (var i = 0; i < _options.Clients; i++)
+        {
+            var client = new SimClient(i, new Guid(_random.NextInt64().ToString("x16") + _random.NextInt64().ToString("x16")));
+            _clients.Add(client);
+            At(_random.Next(0, 50), () => NextRequest(client));
+        }
+        At(10, Step);
+        while (_events.TryDequeue(out var action, out var key))
+        {
+            _now = key.Item1;
+            try
+            {
+                action();
+                CheckAppliedAgreement();
+            }
+            catch (Exception e)
+            {
+                Violation($"exception: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
+            }
+            if (_violations.Count > 0) return false;
+            if (_now > _options.GiveUpAtMs)
+            {
+                Violation($"no convergence by {_options.GiveUpAtMs} ms: {Describe()}");
+                return false;
+            }
+            if (_now > _options.FaultWindowMs && Converged()) break;
+        }
+        FinalChecks();
+        return _violations.Count == 0;
+    }
+
+    private void Violation(string message) => _violations.Add($"seed {Seed} at {_now} ms: {message}");
+
+    private void At(long delay, Action action) => _events.Enqueue(action, (_now + Math.Max(0, delay), _sequence++));
+
+    // ---- replicas ----
+
+    private void StartReplica(SimReplica replica)
+    {
+        replica.Incarnation++;
+        var core = new ReplicaCore(replica.Name, replica.Name == A ? B : A, replica.Name == A,
+            $"{replica.Name}#{replica.Incarnation}", new RecordingGuest(), (ulong)_random.NextInt64(),
+            new ReplicaOptions { MaxBatchInputs = 1 + _random.Next(4), MaxInFlightBatches = 1 + _random.Next(4), MaxCatchUpEntries = 1 + _random.Next(8) });
+        replica.Journal.ReplayInto(core);
+        replica.Core = core;
+        replica.CheckedApplied = 0;
+        replica.LastCompletionAt = _now;
+        Execute(replica, core.Start(_now));
+    }
+
+    private void Crash(SimReplica replica)
+    {
+        Crashes++;
+        Log($"crash {replica.Name}");
+        replica.Core = null;
+        replica.DownUntil = _now + _random.Next(20, 400);
+    }
+
+    private void Feed(SimReplica replica, CoreCommand command)
+    {
+        if (replica.Core is null) return;
+        Execute(replica, replica.Core.Handle(command, _now));
+    }
+
+    private void Execute(SimReplica replica, IReadOnlyList<Effect> effects)
+    {
+        var incarnation = replica.Incarnation;
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case PersistEpoch or PersistEntries or PersistTruncate:
+                    if (effect is PersistTruncate cut) Log($"{replica.Name} truncates from {cut.FromIndex}");
+                    if (effect is PersistEntries pe) Log($"{replica.Name} persists {string.Join(",", pe.Entries.Select(x => $"{x.Index}:e{x.Epoch}:{System.Text.Encoding.UTF8.GetString(x.Command)}"))}");
+                    var opId = effect switch { PersistEpoch e => e.OpId, PersistEntries e => e.OpId, PersistTruncate t => t.OpId, _ => 0 };
+                    replica.LastCompletionAt = Math.Max(replica.LastCompletionAt, _now) + _random.Next(0, 4);
+                    _events.Enqueue(() =>
+                    {
+                        if (replica.Incarnation != incarnation || !replica.Up) return;
+                        replica.Journal.MakeDurable(effect);
+                        Feed(replica, new LocalPersisted(opId));
+                    }, (replica.LastCompletionAt, _sequence++));
+                    break;
+                case SendToPeer send:
+                    SendBetweenReplicas(replica.Name == A ? B : A, send.Message);
+                    break;
+                case Reply reply:
+                    DeliverReply(reply);
+                    break;
+                case ClaimEpoch claim:
+                    SendClaim(replica, claim.Epoch, replica.Core!.Incarnation);
+                    break;
+                case RoleChanged anyRole when anyRole.Role != ReplicaRole.Primary:
+                    Log($"{replica.Name} -> {anyRole.Role} e{anyRole.Epoch}");
+                    break;
+                case RoleChanged { Role: ReplicaRole.Primary } changed:
+                    Log($"{replica.Name} -> Primary e{changed.Epoch} last {replica.Core!.LastIndex} applied {replica.Core.AppliedIndex}");
+                    if (!_primariesByEpoch.TryGetValue(changed.Epoch, out var set)) _primariesByEpoch[changed.Epoch] = set = [];
+                    set.Add(replica.Core!.Incarnation);
+                    if (set.Count > 1) Violation($"two primaries in epoch {changed.Epoch}: {string.Join(", ", set)}");
+                    MaxEpoch = Math.Max(MaxEpoch, changed.Epoch);
+                    break;
+                case Alarm alarm:
+                    Violation($"alarm on {replica.Name}: {alarm.Message}");
+                    break;
+            }
+        }
+    }
+
+    // ---- network ----
+
+    private void SendBetweenReplicas(string to, PeerMessage message)
+    {
+        if (_partitioned || _random.NextDouble() < _options.LossRate) return;
+        var copies = _random.NextDouble() < _options.DuplicateRate ? 2 : 1;
+        for (var i = 0; i < copies; i++)
+            At(_random.Next(0, _options.MaxDelayMs + 1), () =>
+            {
+                if (!_partitioned) Feed(_replicas[to], new PeerReceived(message));
+            });
+    }
+
+    private void SendClaim(SimReplica replica, long epoch, string claimant)
+    {
+        if (_witnessDown || _random.NextDouble() < _options.LossRate) return;
+        var incarnation = replica.Incarnation;
+        At(_random.Next(0, _options.MaxDelayMs + 1), () =>
+        {
+            if (_witnessDown) return;
+            var (granted, next) = _witness["vm"].Claim(epoch, claimant);
+            _witness["vm"] = next;
+            var answer = granted ? (CoreCommand)new EpochGranted(epoch) : new EpochRefused(epoch, next.GrantedEpoch);
+            if (_random.NextDouble() < _options.LossRate) return;
+            At(_random.Next(0, _options.MaxDelayMs + 1), () =>
+            {
+                if (replica.Incarnation == incarnation) Feed(replica, answer);
+            });
+        });
+    }
+
+    // ---- clients ----
+
+    private void NextRequest(SimClient client)
+    {
+        if (client.RequestNo >= _options.RequestsPerClient)
+        {
+            client.Done = true;
+            return;
+        }
+        client.RequestNo++;
+        client.Acknowledged = false;
+        SendRequest(client);
+    }
+
+    private void SendRequest(SimClient client)
+    {
+        client.Attempt++;
+        var token = new ClientToken(client.Id, client.RequestNo, client.Attempt);
+        var request = new ClientRequest(token, client.Session, client.RequestNo, System.Text.Encoding.UTF8.GetBytes(client.Command));
+        var target = _replicas[client.Target];
+        if (_random.NextDouble() >= _options.LossRate)
+            At(_random.Next(0, _options.MaxDelayMs + 1), () => Feed(target, request));
+        var attempt = client.Attempt;
+        At(400, () =>
+        {
+            if (client.Attempt != attempt || client.Done || client.Acknowledged || client.RequestNo != token.RequestNo) return;
+            client.Target = client.Target == A ? B : A;
+            SendRequest(client);
+        });
+    }
+
+    private void DeliverReply(Reply reply)
+    {
+        var token = (ClientToken)reply.Token;
+        if (_random.NextDouble() < _options.LossRate) return;
+        At(_random.Next(0, _options.MaxDelayMs + 1), () =>
+        {
+            var client = _clients[token.Client];
+            if (client.Done || client.Acknowledged || client.RequestNo != token.RequestNo) return;
+            switch (reply.Status)
+            {
+                case ReplyStatus.Ok:
+                    OnAcknowledged(client, reply.Output);
+                    client.Acknowledged = true;
+                    client.Attempt++;
+                    At(_random.Next(0, 5), () => NextRequest(client));
+                    break;
+                case ReplyStatus.NotPrimary when reply.LeaderHint is not null && token.Attempt == client.Attempt:
+                    client.Target = reply.LeaderHint;
+                    SendRequest(client);
+                    break;
+                case ReplyStatus.NotPrimary or ReplyStatus.Unavailable when token.Attempt == client.Attempt:
+                    client.Target = client.Target == A ? B : A;
+                    client.Attempt++;
+                    At(20, () => { if (client.RequestNo == token.RequestNo && !client.Done) SendRequest(client); });
+                    break;
+                case ReplyStatus.Stale:
+                    Violation($"client {client.Id} request {token.RequestNo} answered stale");
+                    break;
+            }
+        });
+    }
+
+    private void OnAcknowledged(SimClient client, byte[] output)
+    {
+        // Output rule: an acknowledged input is durable in both journals.
+        foreach (var replica in _replicas.Values)
+            if (!replica.Journal.Holds(client.Session, client.RequestNo))
+                Violation($"client {client.Id} request {client.RequestNo} acknowledged but not durable on {replica.Name}");
+        client.AckedCount[client.RequestNo] = BinaryPrimitives.ReadInt64LittleEndian(output);
+        Log($"ack {client.Command} #{client.AckedCount[client.RequestNo]}");
+    }
+
+    // ---- faults and time ----
+
+    private void Step()
+    {
+        var faulty = _now < _options.FaultWindowMs;
+        foreach (var replica in _replicas.Values)
+        {
+            if (replica.Up)
+            {
+                if (faulty && _random.NextDouble() < _options.CrashRate) Crash(replica);
+                else Feed(replica, Tick.Instance);
+            }
+            else if (_now >= replica.DownUntil || !faulty)
+            {
+                Log($"restart {replica.Name}");
+                StartReplica(replica);
+            }
+        }
+        if (faulty && _random.NextDouble() < _options.PartitionToggleRate)
+        {
+            _partitioned = !_partitioned;
+            Log($"partitioned {_partitioned}");
+        }
+        if (faulty && _random.NextDouble() < _options.WitnessDownToggleRate) _witnessDown = !_witnessDown;
+        if (!faulty)
+        {
+            _partitioned = false;
+            _witnessDown = false;
+        }
+        At(10, Step);
+    }
+
+    // ---- invariants ----
+
+    private void CheckAppliedAgreement()
+    {
+        foreach (var replica in _replicas.Values)
+        {
+            var core = replica.Core;
+            if (core is null) continue;
+            for (var i = replica.CheckedApplied + 1; i <= core.AppliedIndex; i++)
+            {
+                var input = core.LogEntry(i);
+                if (input is null) continue;
+                if (!_appliedByIndex.TryAdd(i, input))
+                {
+                    var first = _appliedByIndex[i];
+                    if (first.SessionId != input.SessionId || first.RequestNo != input.RequestNo || first.Epoch != input.Epoch)
+                        Violation($"replicas applied different inputs at index {i}");
+                }
+            }
+            replica.CheckedApplied = core.AppliedIndex;
+        }
+    }
+
+    private bool Converged()
+    {
+        if (_clients.Any(c => !c.Done)) return false;
+        var a = _replicas[A].Core;
+        var b = _replicas[B].Core;
+        if (a is null || b is null) return false;
+        var roles = new[] { a.Role, b.Role };
+        return roles.Contains(ReplicaRole.Primary) && roles.Contains(ReplicaRole.Secondary) &&
+               a.AppliedIndex == b.AppliedIndex && a.AppliedIndex == a.LastIndex && b.AppliedIndex == b.LastIndex;
+    }
+
+    private void FinalChecks()
+    {
+        var a = _replicas[A].Core!;
+        var b = _replicas[B].Core!;
+        if (!a.HashValue.AsSpan().SequenceEqual(b.HashValue)) Violation("hash chains differ at the end");
+        var executedA = ((RecordingGuest)a.Guest).Executed;
+        var executedB = ((RecordingGuest)b.Guest).Executed;
+        if (!executedA.SequenceEqual(executedB)) Violation("guests executed different sequences");
+        var positions = new Dictionary<string, long>();
+        for (var i = 0; i < executedA.Count; i++)
+        {
+            if (!positions.TryAdd(executedA[i], i + 1)) Violation($"{executedA[i]} executed twice");
+        }
+        foreach (var client in _clients)
+        {
+            for (var r = 1; r <= _options.RequestsPerClient; r++)
+            {
+                var command = $"c{client.Id}-r{r}";
+                if (!positions.TryGetValue(command, out var position)) Violation($"{command} acknowledged but lost");
+                else if (client.AckedCount.TryGetValue(r, out var told) && told != position)
+                    Violation($"{command} was told execution #{told} but executed as #{position}");
+            }
+        }
+    }
+
+    private string Describe() =>
+        string.Join("; ", _replicas.Values.Select(r => r.Core is { } c
+            ? $"{r.Name}: {c.Role} e{c.Epoch} last {c.LastIndex} durable {c.DurableIndex} commit {c.CommitIndex} applied {c.AppliedIndex}"
+            : $"{r.Name}: down")) + $"; clients done {_clients.Count(c => c.Done)}/{_clients.Count}; partitioned {_partitioned}; witness down {_witnessDown}";
+}
