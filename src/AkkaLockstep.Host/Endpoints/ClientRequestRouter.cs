@@ -1,0 +1,70 @@
+using AkkaLockstep.Host.Api;
+using AkkaLockstep.Host.Replication;
+using AkkaLockstep.Protocol;
+using AkkaLockstep.Wire;
+
+namespace AkkaLockstep.Host.Endpoints;
+
+/// <summary>
+/// Routes decoded client requests to this host's replica of the VM. Bad requests get a clear status; a VM
+/// that this host does not hold gets a hint to the host that does.
+/// </summary>
+public sealed class ClientRequestRouter(HostDirectory directory) : IClientRequestHandler
+{
+    /// <summary>Largest command accepted (the frame limit leaves room for the envelope).</summary>
+    public const int MaxCommandBytes = (4 << 20) - 1024;
+
+    public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
+    {
+        if (Validate(request) is { } invalid) return invalid;
+        var replica = directory.LocalReplica(request.Vm);
+        if (replica is null)
+        {
+            var vm = directory.Placement.Find(request.Vm);
+            if (vm is null)
+                return Fail(request, Status.UnknownVm, $"unknown VM '{request.Vm}'");
+            return new Response
+            {
+                Correlation = request.Correlation, Status = Status.NotPrimary,
+                Error = $"{directory.Self} holds no replica of {request.Vm}",
+                PrimaryHint = directory.ClientEndpointOf(vm.Hosts[0]) ?? "",
+            };
+        }
+        var completion = new TaskCompletionSource<Response>(TaskCreationOptions.RunContinuationsAsynchronously);
+        replica.Tell(new ClientCommand(request, new Guid(request.SessionId.Span), completion), Akka.Actor.ActorRefs.NoSender);
+        await using var registration = cancellationToken.Register(() =>
+            completion.TrySetResult(Fail(request, Status.Unavailable, "request cancelled before an answer")));
+        return await completion.Task.ConfigureAwait(false);
+    }
+
+    private static Response? Validate(Request request)
+    {
+        if (string.IsNullOrEmpty(request.Vm)) return Fail(request, Status.BadRequest, "missing VM name");
+        if (request.SessionId.Length != 16) return Fail(request, Status.BadRequest, "session_id must be 16 bytes");
+        if (request.RequestNo < 1) return Fail(request, Status.BadRequest, "request_no must be 1 or more");
+        if (request.Command.Length > MaxCommandBytes)
+            return Fail(request, Status.TooLarge, $"command of {request.Command.Length} bytes exceeds {MaxCommandBytes}");
+        return null;
+    }
+
+    private static Response Fail(Request request, Status status, string error) =>
+        new() { Correlation = request.Correlation, Status = status, Error = error };
+
+    public Task<LocateResponse> LocateAsync(LocateRequest request, CancellationToken cancellationToken)
+    {
+        var vm = directory.Placement.Find(request.Vm);
+        if (vm is null)
+            return Task.FromResult(new LocateResponse { Correlation = request.Correlation, Status = Status.UnknownVm, Error = $"unknown VM '{request.Vm}'" });
+        var response = new LocateResponse { Correlation = request.Correlation, Status = Status.Ok };
+        response.Endpoints.AddRange(vm.Hosts.Select(directory.ClientEndpointOf).OfType<string>());
+        var local = directory.LocalState(request.Vm);
+        var primaryHost = local switch
+        {
+            { Role: ReplicaRole.Primary } => directory.Self,
+            { Role: ReplicaRole.Secondary, LeaderHint: { } leader } => leader,
+            _ => vm.Hosts[0],
+        };
+        response.PrimaryEndpoint = directory.ClientEndpointOf(primaryHost) ?? "";
+        return Task.FromResult(response);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using AkkaLockstep.Host.Placement;
+using AkkaLockstep.Protocol;
+
+namespace AkkaLockstep.Host;
+
+/// <summary>A cluster member as this node knows it, from its roles.</summary>
+public sealed record MemberEntry(string Name, Address Address, bool IsWitness, string? ClientEndpoint, string? CommandEndpoint);
+
+/// <summary>What a local replica last reported about itself; read by the client endpoint without asking the actor.</summary>
+public sealed record LocalReplicaState(ReplicaRole Role, long Epoch, string? LeaderHint);
+
+/// <summary>
+/// Thread-safe view shared by this node's actors and its endpoints: members, peer replica managers, local
+/// replicas and their roles, and the latest placement table.
+/// </summary>
+public sealed class HostDirectory(HostOptions options)
+{
+    public const string NameRolePrefix = "name=";
+    public const string ClientRolePrefix = "client=";
+    public const string CommandRolePrefix = "command=";
+
+    private readonly ConcurrentDictionary<string, MemberEntry> _members = new();
+    private readonly ConcurrentDictionary<string, ActorSelection> _peerManagers = new();
+    private readonly ConcurrentDictionary<string, IActorRef> _localReplicas = new();
+    private readonly ConcurrentDictionary<string, LocalReplicaState> _localStates = new();
+    private volatile PlacementTable _placement = PlacementTable.Empty;
+
+    public HostOptions Options { get; } = options;
+    public string Self => Options.Name;
+    public PlacementTable Placement => _placement;
+
+    public IEnumerable<MemberEntry> Members => _members.Values;
+
+    public void SetMember(MemberEntry member) => _members[member.Name] = member;
+
+    public void RemoveMember(string name)
+    {
+        _members.TryRemove(name, out _);
+        _peerManagers.TryRemove(name, out _);
+    }
+
+    public MemberEntry? Member(string name) => _members.GetValueOrDefault(name);
+
+    public MemberEntry? Witness => _members.Values.FirstOrDefault(m => m.IsWitness);
+
+    public void SetPeerManager(string host, ActorSelection manager) => _peerManagers[host] = manager;
+
+    public ActorSelection? PeerManager(string host) => _peerManagers.GetValueOrDefault(host);
+
+    public void SetPlacement(PlacementTable table)
+    {
+        if (table.Version > _placement.Version) _placement = table;
+    }
+
+    public void SetLocalReplica(string vm, IActorRef replica) => _localReplicas[vm] = replica;
+
+    public void RemoveLocalReplica(string vm)
+    {
+        _localReplicas.TryRemove(vm, out _);
+        _localStates.TryRemove(vm, out _);
+    }
+
+    public IActorRef? LocalReplica(string vm) => _localReplicas.GetValueOrDefault(vm);
+
+    public void SetLocalState(string vm, LocalReplicaState state) => _localStates[vm] = state;
+
+    public LocalReplicaState? LocalState(string vm) => _localStates.GetValueOrDefault(vm);
+
+    public string? ClientEndpointOf(string host) =>
+        host == Self && Options.ClientPort > 0 ? $"{Options.Hostname}:{Options.ClientPort}" : Member(host)?.ClientEndpoint;
+
+    /// <summary>Roles this node announces in the cluster, so others learn its name and endpoints.</summary>
+    public static IReadOnlyList<string> RolesFor(HostOptions options)
+    {
+        var roles = new List<string> { options.Role, NameRolePrefix + options.Name };
+        if (options.ClientPort > 0) roles.Add($"{ClientRolePrefix}{options.Hostname}:{options.ClientPort}");
+        if (options.CommandPort > 0) roles.Add($"{CommandRolePrefix}{options.Hostname}:{options.CommandPort}");
+        return roles;
+    }
+
+    public static MemberEntry? FromRoles(Address address, IEnumerable<string> roles)
+    {
+        var list = roles.ToArray();
+        var name = list.FirstOrDefault(r => r.StartsWith(NameRolePrefix, StringComparison.Ordinal))?[NameRolePrefix.Length..];
+        if (name is null) return null;
+        return new MemberEntry(name, address, list.Contains(HostOptions.WitnessRole),
+            list.FirstOrDefault(r => r.StartsWith(ClientRolePrefix, StringComparison.Ordinal))?[ClientRolePrefix.Length..],
+            list.FirstOrDefault(r => r.StartsWith(CommandRolePrefix, StringComparison.Ordinal))?[CommandRolePrefix.Length..]);
+    }
+}

@@ -1,0 +1,138 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using AkkaLockstep.Host.Replication;
+using AkkaLockstep.Wire.Replication;
+
+namespace AkkaLockstep.Host.Placement;
+
+/// <summary>
+/// Cluster singleton (on a host) that changes placement: it starts from the newest table any node stored,
+/// applies protect/unprotect one at a time, and answers once a majority of nodes stored the new table.
+/// It re-broadcasts the table periodically so that nodes that were away catch up.
+/// </summary>
+public sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedStash, IWithTimers
+{
+    private static readonly TimeSpan GatherTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(5);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private PlacementTable _table = PlacementTable.Empty;
+
+    private sealed record GatherDone;
+    private sealed record CommitTimedOut(long Version);
+    private sealed record Rebroadcast;
+
+    public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public PlacementCoordinatorActor() => Gathering();
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new PlacementCoordinatorActor());
+
+    private IEnumerable<Member> LiveMembers => _cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp)
+        .Where(m => !_cluster.State.Unreachable.Contains(m));
+
+    private int Majority => _cluster.State.Members.Count(m => m.Status is not (MemberStatus.Removed or MemberStatus.Down)) / 2 + 1;
+
+    private ActorSelection StoreOf(Member member) => Context.ActorSelection(new RootActorPath(member.Address) / "user" / "placement-store");
+
+    private void Gathering()
+    {
+        Receive<PlacementTableProto>(t =>
+        {
+            var table = t.FromProto();
+            if (table.Version > _table.Version) _table = table;
+        });
+        Receive<GatherDone>(_ =>
+        {
+            _log.Info("placement coordinator ready at version {0} ({1} VMs)", _table.Version, _table.Vms.Count);
+            Broadcast();
+            Timers.StartPeriodicTimer("rebroadcast", new Rebroadcast(), TimeSpan.FromSeconds(3));
+            Stash.UnstashAll();
+            Become(Ready);
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    protected override void PreStart()
+    {
+        foreach (var member in _cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp))
+            StoreOf(member).Tell(new GetPlacementProto(), Self);
+        Timers.StartSingleTimer("gather", new GatherDone(), GatherTimeout);
+    }
+
+    private void Ready()
+    {
+        Receive<ProtectVmCommandProto>(command =>
+        {
+            var decision = PlacementPlanner.PlanProtect(_table, command.Name, command.Kind, command.Hosts.Count > 0 ? command.Hosts.ToArray() : null, UpHosts());
+            if (decision.Vm is null) Sender.Tell(Failure(decision));
+            else Commit(_table.With(decision.Vm), decision.Vm, Sender);
+        });
+        Receive<UnprotectVmCommandProto>(command =>
+        {
+            var decision = PlacementPlanner.PlanUnprotect(_table, command.Name);
+            if (decision.Vm is null) Sender.Tell(Failure(decision));
+            else Commit(_table.Without(command.Name), decision.Vm, Sender);
+        });
+        Receive<PlacementTableProto>(t =>
+        {
+            // A node holding a newer table than ours (possible after a coordinator handover) wins.
+            var table = t.FromProto();
+            if (table.Version > _table.Version) _table = table;
+        });
+        Receive<Rebroadcast>(_ => Broadcast());
+        Receive<PlacementAckProto>(_ => { });
+        Receive<CommitTimedOut>(_ => { });
+    }
+
+    private IReadOnlyList<string> UpHosts() =>
+        LiveMembers.Where(m => m.HasRole(HostOptions.HostRole))
+            .Select(m => HostDirectory.FromRoles(m.Address, m.Roles)?.Name).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+
+    private static PlacementCommandResultProto Failure(PlacementPlanner.Decision decision) =>
+        new() { Ok = false, Error = decision.Error ?? "refused", StatusCode = decision.StatusCode };
+
+    private void Commit(PlacementTable table, VmPlacement vm, IActorRef replyTo)
+    {
+        _table = table;
+        var acked = new HashSet<string>();
+        var needed = Majority;
+        Broadcast();
+        Timers.StartSingleTimer("commit", new CommitTimedOut(table.Version), CommitTimeout);
+        Become(() =>
+        {
+            Receive<PlacementAckProto>(ack =>
+            {
+                if (ack.Version < table.Version) return;
+                acked.Add(ack.Node);
+                if (acked.Count < needed) return;
+                Timers.Cancel("commit");
+                _log.Info("placement version {0} stored on {1}", table.Version, string.Join(", ", acked));
+                replyTo.Tell(new PlacementCommandResultProto { Ok = true, Vm = vm.ToProto(), StatusCode = 200 });
+                Stash.UnstashAll();
+                Become(Ready);
+            });
+            Receive<CommitTimedOut>(timeout =>
+            {
+                if (timeout.Version != table.Version) return;
+                replyTo.Tell(new PlacementCommandResultProto
+                {
+                    Ok = false, StatusCode = 503,
+                    Error = $"placement change stored on {acked.Count} node(s), {needed} needed; it will still spread as nodes return",
+                });
+                Stash.UnstashAll();
+                Become(Ready);
+            });
+            Receive<Rebroadcast>(_ => Broadcast());
+            ReceiveAny(_ => Stash.Stash());
+        });
+    }
+
+    private void Broadcast()
+    {
+        var update = new PlacementUpdateProto { Table = _table.ToProto() };
+        foreach (var member in LiveMembers) StoreOf(member).Tell(update, Self);
+    }
+}

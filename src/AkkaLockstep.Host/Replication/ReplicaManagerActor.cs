@@ -1,0 +1,81 @@
+using Akka.Actor;
+using Akka.Event;
+using AkkaLockstep.Host.Placement;
+using AkkaLockstep.Wire.Replication;
+
+namespace AkkaLockstep.Host.Replication;
+
+/// <summary>Published on the local event stream whenever this node stores a newer placement table.</summary>
+public sealed record PlacementChanged(PlacementTable Table);
+
+/// <summary>
+/// Starts and stops this host's replicas as the placement table changes, routes peer messages to them by VM
+/// name, and supervises them: a crashed replica restarts and recovers from its journal.
+/// </summary>
+public sealed class ReplicaManagerActor : ReceiveActor
+{
+    private readonly HostDirectory _directory;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _replicas = new();
+
+    public ReplicaManagerActor(HostDirectory directory)
+    {
+        _directory = directory;
+        Receive<PlacementChanged>(changed => Reconcile(changed.Table));
+        Receive<PeerEnvelopeProto>(envelope =>
+        {
+            if (_replicas.TryGetValue(envelope.Vm, out var replica)) replica.Forward(envelope);
+        });
+        Receive<ReplicaStatusRequestProto>(request =>
+        {
+            if (_replicas.TryGetValue(request.Vm, out var replica)) replica.Forward(request);
+            else Sender.Tell(new ReplicaStatusProto { Vm = request.Vm, Host = _directory.Self, Exists = false, State = "absent" });
+        });
+        Receive<Terminated>(terminated =>
+        {
+            foreach (var (name, actor) in _replicas.Where(r => r.Value.Equals(terminated.ActorRef)).ToArray())
+            {
+                _replicas.Remove(name);
+                if (_directory.LocalReplica(name)?.Equals(actor) == true) _directory.RemoveLocalReplica(name);
+            }
+            Reconcile(_directory.Placement);
+        });
+    }
+
+    public static Props Props(HostDirectory directory) => Akka.Actor.Props.Create(() => new ReplicaManagerActor(directory));
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(PlacementChanged));
+        Reconcile(_directory.Placement);
+    }
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1), localOnlyDecider: e =>
+        {
+            _log.Error(e, "replica failed; restarting it");
+            return Directive.Restart;
+        });
+
+    private void Reconcile(PlacementTable table)
+    {
+        var mine = table.Vms.Where(v => v.IsOn(_directory.Self)).ToDictionary(v => v.Name);
+        foreach (var (name, replica) in _replicas.ToArray())
+        {
+            if (mine.ContainsKey(name)) continue;
+            _log.Info("{0} is no longer protected on {1}: removing its replica", name, _directory.Self);
+            replica.Tell(Unprotect.Instance);
+            _replicas.Remove(name);
+            _directory.RemoveLocalReplica(name);
+        }
+        foreach (var (name, vm) in mine)
+        {
+            if (_replicas.ContainsKey(name)) continue;
+            var child = Context.ActorOf(VmReplicaActor.Props(vm, _directory), Uri.EscapeDataString(name));
+            Context.Watch(child);
+            _replicas[name] = child;
+            _directory.SetLocalReplica(name, child);
+            _log.Info("started replica of {0} ({1}) on {2}, peer {3}", name, vm.Kind, _directory.Self, vm.PeerOf(_directory.Self));
+        }
+    }
+}

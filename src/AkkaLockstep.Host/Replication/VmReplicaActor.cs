@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using AkkaLockstep.Guests;
+using AkkaLockstep.Host.Placement;
+using AkkaLockstep.Protocol;
+using AkkaLockstep.Wire;
+using AkkaLockstep.Wire.Replication;
+using Google.Protobuf;
+
+namespace AkkaLockstep.Host.Replication;
+
+/// <summary>
+/// One replica of one VM: a thin shell around <see cref="ReplicaCore"/>. It replays the journal into the core,
+/// feeds it client requests, peer messages, journal completions, witness answers and ticks, and executes the
+/// effects it returns (one journal event per batch of inputs).
+/// </summary>
+public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
+{
+    private const long SnapshotEvery = 50_000;
+    private const long RetainEntries = 200_000;
+
+    private readonly VmPlacement _vm;
+    private readonly HostDirectory _directory;
+    private readonly ReplicaCore _core;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _clockBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private long _lastSnapshotIndex;
+    private bool _deleting;
+
+    public VmReplicaActor(VmPlacement vm, HostDirectory directory)
+    {
+        _vm = vm;
+        _directory = directory;
+        var self = directory.Self;
+        var incarnation = $"{self}/{Guid.NewGuid():N}";
+        _core = new ReplicaCore(self, vm.PeerOf(self), vm.Hosts[0] == self, incarnation, GuestCatalog.Create(vm.Kind),
+            (ulong)Random.Shared.NextInt64());
+    }
+
+    public static Props Props(VmPlacement vm, HostDirectory directory) => Akka.Actor.Props.Create(() => new VmReplicaActor(vm, directory));
+
+    public override string PersistenceId => $"replica|{_vm.Name}|{_directory.Self}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private long Now => _clockBase + _clock.ElapsedMilliseconds;
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: ReplicaSnapshotProto snapshot }:
+                _core.RecoverSnapshot(snapshot.FromProto());
+                _lastSnapshotIndex = snapshot.AppliedIndex;
+                break;
+            case EpochPromisedEvent e: _core.RecoverEpoch(e.Epoch); break;
+            case EntriesAppendedEvent e: _core.RecoverEntries(e.Entries.FromProto()); break;
+            case LogTruncatedEvent e: _core.RecoverTruncate(e.FromIndex); break;
+            case RecoveryCompleted:
+                _log.Info("replica {0} of {1} recovered: last index {2}, applied {3}, epoch {4}",
+                    _directory.Self, _vm.Name, _core.LastIndex, _core.AppliedIndex, _core.Epoch);
+                Execute(_core.Start(Now));
+                Timers.StartPeriodicTimer("tick", ReplicaTick.Instance, TimeSpan.FromMilliseconds(20));
+                break;
+        }
+    }
+
+    protected override void OnCommand(object message)
+    {
+        if (_deleting)
+        {
+            if (message is DeleteMessagesSuccess or DeleteMessagesFailure) Context.Stop(Self);
+            return;
+        }
+        switch (message)
+        {
+            case ClientCommand command:
+                Execute(_core.Handle(new ClientRequest(command, command.SessionId, command.Request.RequestNo,
+                    command.Request.Command.ToByteArray()), Now));
+                break;
+            case PeerEnvelopeProto envelope when envelope.FromEnvelope() is { } peerMessage:
+                Execute(_core.Handle(new PeerReceived(peerMessage), Now));
+                break;
+            case ClaimEpochResponseProto answer when answer.Vm == _vm.Name:
+                Execute(_core.Handle(answer.Granted ? new EpochGranted(answer.Epoch) : new EpochRefused(answer.Epoch, answer.GrantedEpoch), Now));
+                break;
+            case ReplicaTick:
+                Execute(_core.Handle(Tick.Instance, Now));
+                MaybeSnapshot();
+                break;
+            case ReplicaStatusRequestProto:
+                Sender.Tell(BuildStatus());
+                break;
+            case DumpRequest:
+                Sender.Tell(new DumpResponse(_core.AppliedIndex, _vm.Kind, _core.Guest.Snapshot()));
+                break;
+            case SaveSnapshotSuccess success:
+                DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
+                _core.Compact(RetainEntries);
+                break;
+            case SaveSnapshotFailure failure:
+                _log.Warning("snapshot of {0} failed: {1}", _vm.Name, failure.Cause.Message);
+                break;
+            case Unprotect:
+                _deleting = true;
+                _directory.RemoveLocalReplica(_vm.Name);
+                DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+                DeleteMessages(long.MaxValue);
+                break;
+        }
+    }
+
+    private void Execute(IReadOnlyList<Effect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case PersistEntries e:
+                    var appended = new EntriesAppendedEvent();
+                    appended.Entries.AddRange(e.Entries.Select(ProtoMapping.ToProto));
+                    var entriesOp = e.OpId;
+                    PersistAsync(appended, _ => Execute(_core.Handle(new LocalPersisted(entriesOp), Now)));
+                    break;
+                case PersistEpoch e:
+                    var epochOp = e.OpId;
+                    PersistAsync(new EpochPromisedEvent { Epoch = e.Epoch }, _ => Execute(_core.Handle(new LocalPersisted(epochOp), Now)));
+                    break;
+                case PersistTruncate t:
+                    var truncateOp = t.OpId;
+                    PersistAsync(new LogTruncatedEvent { FromIndex = t.FromIndex }, _ => Execute(_core.Handle(new LocalPersisted(truncateOp), Now)));
+                    break;
+                case SendToPeer send:
+                    _directory.PeerManager(_core.Peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
+                    break;
+                case Reply reply:
+                    Answer((ClientCommand)reply.Token, reply);
+                    break;
+                case ClaimEpoch claim:
+                    if (_directory.Witness is { } witness)
+                        Context.ActorSelection(new RootActorPath(witness.Address) / "user" / "witness").Tell(
+                            new ClaimEpochRequestProto { Vm = _vm.Name, Epoch = claim.Epoch, Claimant = _core.Incarnation }, Self);
+                    else
+                        _log.Warning("{0}: cannot claim epoch {1}: no witness in the cluster", _vm.Name, claim.Epoch);
+                    break;
+                case RoleChanged changed:
+                    _directory.SetLocalState(_vm.Name, new LocalReplicaState(changed.Role, changed.Epoch, _core.LeaderHint));
+                    _log.Info("{0} on {1}: {2} in epoch {3}", _vm.Name, _directory.Self, changed.Role, changed.Epoch);
+                    break;
+                case Alarm alarm:
+                    _log.Error("ALARM {0} on {1}: {2}", _vm.Name, _directory.Self, alarm.Message);
+                    break;
+            }
+        }
+    }
+
+    private void Answer(ClientCommand command, Reply reply)
+    {
+        var response = new Response { Correlation = command.Request.Correlation };
+        switch (reply.Status)
+        {
+            case ReplyStatus.Ok:
+                response.Status = Wire.Status.Ok;
+                response.Output = ByteString.CopyFrom(reply.Output);
+                break;
+            case ReplyStatus.NotPrimary:
+                response.Status = Wire.Status.NotPrimary;
+                response.Error = $"{_directory.Self} holds the secondary of {_vm.Name}";
+                response.PrimaryHint = reply.LeaderHint is { } leader ? _directory.ClientEndpointOf(leader) ?? "" : "";
+                break;
+            case ReplyStatus.Unavailable:
+                response.Status = Wire.Status.Unavailable;
+                response.Error = $"{_vm.Name} on {_directory.Self} is {_core.Role}; retry";
+                break;
+            case ReplyStatus.Stale:
+                response.Status = Wire.Status.StaleRequest;
+                response.Error = $"request {command.Request.RequestNo} is older than the session's last request";
+                break;
+        }
+        command.Completion.TrySetResult(response);
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (_core.AppliedIndex - _lastSnapshotIndex < SnapshotEvery) return;
+        _lastSnapshotIndex = _core.AppliedIndex;
+        SaveSnapshot(_core.CaptureSnapshot().ToProto());
+    }
+
+    private ReplicaStatusProto BuildStatus()
+    {
+        var state = _core.Diverged ? "diverged" : _core.Role switch
+        {
+            ReplicaRole.Primary => _core.Duplex ? "duplex" : "waiting-for-peer",
+            ReplicaRole.Secondary => "duplex",
+            ReplicaRole.Candidate => "claiming",
+            ReplicaRole.Fenced => "fenced",
+            _ => "joining",
+        };
+        return new ReplicaStatusProto
+        {
+            Vm = _vm.Name, Host = _directory.Self, Exists = true, Role = _core.Role.ToString().ToLowerInvariant(), State = state,
+            Epoch = _core.Epoch, LastIndex = _core.LastIndex, CommitIndex = _core.CommitIndex, AppliedIndex = _core.AppliedIndex,
+            HashChain = _core.HashHex, Digest = Convert.ToHexString(_core.Guest.Digest(), 0, 8).ToLowerInvariant(),
+        };
+    }
+
+    protected override void PostStop()
+    {
+        if (_directory.LocalReplica(_vm.Name)?.Equals(Self) == true) _directory.RemoveLocalReplica(_vm.Name);
+        base.PostStop();
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "journal write failed for {0} (seq {1}); the replica restarts and recovers", _vm.Name, sequenceNr);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+}
