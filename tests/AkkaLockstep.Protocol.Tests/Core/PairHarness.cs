@@ -1,0 +1,85 @@
+using AkkaLockstep.Guests.Kv;
+using AkkaLockstep.Protocol;
+
+namespace AkkaLockstep.Protocol.Tests.Core;
+
+/// <summary>
+/// Two cores wired back to back with instant, lossless delivery and a journal that completes on demand, so a
+/// test can hold a write back and look at what the pair does meanwhile.
+/// </summary>
+public sealed class PairHarness
+{
+    public readonly Dictionary<string, ReplicaCore> Cores = new();
+    public readonly Dictionary<string, List<Effect>> Unpersisted = new() { ["a"] = [], ["b"] = [] };
+    public readonly List<Reply> Replies = [];
+    public readonly List<string> Alarms = [];
+    public WitnessRegister Witness = WitnessRegister.Empty;
+    public bool AutoPersist = true;
+    private readonly Queue<(string To, PeerMessage Message)> _wire = new();
+    public long Now = 1_000;
+
+    public PairHarness()
+    {
+        Cores["a"] = new ReplicaCore("a", "b", true, "a#1", new KvGuest(), 1);
+        Cores["b"] = new ReplicaCore("b", "a", false, "b#1", new KvGuest(), 2);
+        Run("a", Cores["a"].Start(Now));
+        Run("b", Cores["b"].Start(Now));
+        Pump();
+    }
+
+    public void Feed(string name, CoreCommand command) => Run(name, Cores[name].Handle(command, Now));
+
+    public void Pump()
+    {
+        for (var guard = 0; guard < 100_000 && _wire.Count > 0; guard++)
+        {
+            var (to, message) = _wire.Dequeue();
+            Feed(to, new PeerReceived(message));
+        }
+    }
+
+    public void PersistAll(string name)
+    {
+        var pending = Unpersisted[name].ToArray();
+        Unpersisted[name].Clear();
+        foreach (var op in pending)
+            Feed(name, new LocalPersisted(op switch { PersistEntries e => e.OpId, PersistEpoch e => e.OpId, PersistTruncate t => t.OpId, _ => 0 }));
+        Pump();
+    }
+
+    private void Run(string name, IReadOnlyList<Effect> effects)
+    {
+        foreach (var effect in effects)
+        {
+            switch (effect)
+            {
+                case PersistEntries or PersistEpoch or PersistTruncate:
+                    Unpersisted[name].Add(effect);
+                    if (AutoPersist) PersistAll(name);
+                    break;
+                case SendToPeer send:
+                    _wire.Enqueue((name == "a" ? "b" : "a", send.Message));
+                    break;
+                case ClaimEpoch claim:
+                    var (granted, next) = Witness.Claim(claim.Epoch, Cores[name].Incarnation);
+                    Witness = next;
+                    Feed(name, granted ? new EpochGranted(claim.Epoch) : new EpochRefused(claim.Epoch, next.GrantedEpoch));
+                    break;
+                case Reply reply:
+                    Replies.Add(reply);
+                    break;
+                case Alarm alarm:
+                    Alarms.Add(alarm.Message);
+                    break;
+            }
+        }
+    }
+
+    public Reply Request(string to, Guid session, long requestNo, KvCommand command, object? token = null)
+    {
+        var before = Replies.Count;
+        Feed(to, new ClientRequest(token ?? $"{session}/{requestNo}", session, requestNo, command.Encode()));
+        Pump();
+        return Replies.Count > before ? Replies[^1] : null!;
+    }
+}

@@ -1,0 +1,174 @@
+using AkkaLockstep.Guests.Kv;
+using AkkaLockstep.Protocol;
+
+namespace AkkaLockstep.Protocol.Tests.Core;
+
+public sealed class ReplicaCoreTests
+{
+    private static readonly Guid Session = Guid.Parse("11111111-2222-3333-4444-555555555555");
+
+    [Fact]
+    public void Pair_forms_with_the_preferred_replica_as_primary_in_epoch_1()
+    {
+        var pair = new PairHarness();
+        Assert.Equal(ReplicaRole.Primary, pair.Cores["a"].Role);
+        Assert.Equal(ReplicaRole.Secondary, pair.Cores["b"].Role);
+        Assert.Equal(1, pair.Cores["a"].Epoch);
+        Assert.Equal(1, pair.Witness.GrantedEpoch);
+    }
+
+    [Fact]
+    public void A_write_is_answered_only_after_it_is_durable_on_both_replicas()
+    {
+        var pair = new PairHarness { AutoPersist = false };
+        pair.PersistAll("a");
+        pair.PersistAll("b");
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
+        Assert.Empty(pair.Replies);
+        pair.PersistAll("a");
+        Assert.Empty(pair.Replies);
+        pair.PersistAll("b");
+        var reply = Assert.Single(pair.Replies);
+        Assert.Equal(ReplyStatus.Ok, reply.Status);
+        Assert.Equal(KvStatus.Ok, KvResult.Decode(reply.Output).Status);
+    }
+
+    [Fact]
+    public void The_secondary_applies_only_what_the_primary_declared_committed()
+    {
+        var pair = new PairHarness();
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
+        Assert.Equal(1, pair.Cores["a"].AppliedIndex);
+        Assert.Equal(0, pair.Cores["b"].AppliedIndex);
+        pair.Now += 200;
+        pair.Feed("a", Tick.Instance);
+        pair.Pump();
+        Assert.Equal(1, pair.Cores["b"].AppliedIndex);
+        Assert.Equal(pair.Cores["a"].HashHex, pair.Cores["b"].HashHex);
+    }
+
+    [Fact]
+    public void A_retry_with_the_same_request_number_returns_the_stored_result_without_executing_again()
+    {
+        var pair = new PairHarness();
+        pair.Request("a", Session, 1, KvCommand.Cas("k", null, [1]));
+        var first = pair.Replies[^1];
+        var retry = pair.Request("a", Session, 1, KvCommand.Cas("k", null, [1]));
+        Assert.Equal(first.Output, retry.Output);
+        Assert.Equal(KvStatus.Ok, KvResult.Decode(retry.Output).Status);
+        Assert.Equal(1, pair.Cores["a"].LastIndex);
+        var stale = pair.Request("a", Session, 0, KvCommand.Get("k"));
+        Assert.Equal(ReplyStatus.Stale, stale.Status);
+    }
+
+    [Fact]
+    public void A_retry_while_the_first_attempt_is_in_flight_attaches_to_the_same_input()
+    {
+        var pair = new PairHarness { AutoPersist = false };
+        pair.PersistAll("a");
+        pair.PersistAll("b");
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]), token: "first");
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]), token: "retry");
+        pair.PersistAll("a");
+        pair.PersistAll("b");
+        Assert.Equal(["first", "retry"], pair.Replies.Select(r => (string)r.Token));
+        Assert.Equal(1, pair.Cores["a"].LastIndex);
+    }
+
+    [Fact]
+    public void The_secondary_redirects_clients_to_the_primary()
+    {
+        var pair = new PairHarness();
+        var reply = pair.Request("b", Session, 1, KvCommand.Get("k"));
+        Assert.Equal(ReplyStatus.NotPrimary, reply.Status);
+        Assert.Equal("a", reply.LeaderHint);
+    }
+
+    [Fact]
+    public void Many_queued_requests_are_sequenced_in_batches()
+    {
+        var pair = new PairHarness { AutoPersist = false };
+        pair.PersistAll("a");
+        pair.PersistAll("b");
+        for (var i = 0; i < 2000; i++)
+            pair.Feed("a", new ClientRequest(i, Guid.NewGuid(), 1, KvCommand.Put($"k{i}", [1]).Encode()));
+        // The pipeline fills with the first requests; the rest queue and coalesce into full batches.
+        var first = pair.Unpersisted["a"].OfType<PersistEntries>().ToArray();
+        Assert.Equal(8, first.Length);
+        Assert.Equal(1992, pair.Cores["a"].PendingRequests);
+        pair.Pump();
+        pair.PersistAll("a");
+        pair.PersistAll("b");
+        var next = pair.Unpersisted["a"].OfType<PersistEntries>().ToArray();
+        Assert.Equal([256, 256, 256, 256, 256, 256, 256, 200], next.Select(b => b.Entries.Count));
+        while (pair.Unpersisted["a"].Count > 0 || pair.Unpersisted["b"].Count > 0)
+        {
+            pair.Pump();
+            pair.PersistAll("a");
+            pair.PersistAll("b");
+        }
+        Assert.Equal(2000, pair.Replies.Count);
+        Assert.All(pair.Replies, r => Assert.Equal(ReplyStatus.Ok, r.Status));
+    }
+
+    [Fact]
+    public void A_conflicting_tail_from_an_old_epoch_is_discarded_never_applied()
+    {
+        var pair = new PairHarness();
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
+        // b holds an uncommitted entry at index 2 written in epoch 1 by a primary that then lost it.
+        var orphan = new Input(2, 1, 5, 5, Guid.NewGuid(), 1, KvCommand.Put("orphan", [9]).Encode());
+        var b = new ReplicaCore("b", "a", false, "b#2", new KvGuest(), 3);
+        b.RecoverEpoch(1);
+        b.RecoverEntries([pair.Cores["b"].LogEntry(1)!, orphan]);
+        var effects = b.Start(2_000).ToList();
+        // A new primary in epoch 2 whose log holds a different entry at index 2.
+        var replacement = new Input(2, 2, 6, 6, Guid.NewGuid(), 1, KvCommand.Put("k2", [2]).Encode());
+        effects.AddRange(b.Handle(new PeerReceived(new Append(2, 1, 1, [replacement], 2, 0, null)), 2_001));
+        Assert.Contains(effects, e => e is PersistTruncate { FromIndex: 2 });
+        Assert.Equal(2, b.LogEntry(2)!.Epoch);
+        foreach (var op in effects.OfType<PersistEntries>().Select(e => e.OpId)
+                     .Concat(effects.OfType<PersistEpoch>().Select(e => e.OpId))
+                     .Concat(effects.OfType<PersistTruncate>().Select(e => e.OpId)).Order())
+            b.Handle(new LocalPersisted(op), 2_002);
+        Assert.Equal(2, b.AppliedIndex);
+        var guest = (KvGuest)b.Guest;
+        Assert.False(guest.Entries.ContainsKey("orphan"));
+        Assert.True(guest.Entries.ContainsKey("k2"));
+    }
+
+    [Fact]
+    public void A_secondary_does_not_acknowledge_before_its_epoch_promise_is_durable()
+    {
+        var b = new ReplicaCore("b", "a", false, "b#1", new KvGuest(), 3);
+        b.Start(0);
+        var effects = b.Handle(new PeerReceived(new Append(1, 0, 0, [], 0, 0, null)), 1);
+        Assert.DoesNotContain(effects, e => e is SendToPeer { Message: AppendReply { Success: true } });
+        var epochOp = effects.OfType<PersistEpoch>().Single().OpId;
+        var after = b.Handle(new LocalPersisted(epochOp), 2);
+        Assert.Contains(after, e => e is SendToPeer { Message: AppendReply { Success: true } });
+    }
+
+    [Fact]
+    public void A_primary_that_hears_of_a_newer_epoch_steps_down_and_releases_waiting_clients()
+    {
+        var pair = new PairHarness { AutoPersist = false };
+        pair.PersistAll("a");
+        pair.PersistAll("b");
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
+        pair.Feed("a", new PeerReceived(new AppendReply(5, false, 0, 0, false, "b#9")));
+        Assert.Equal(ReplicaRole.Joining, pair.Cores["a"].Role);
+        Assert.Equal(ReplyStatus.Unavailable, Assert.Single(pair.Replies).Status);
+    }
+
+    [Fact]
+    public void A_hash_mismatch_raises_a_divergence_alarm()
+    {
+        var pair = new PairHarness();
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
+        var b = pair.Cores["b"];
+        var effects = b.Handle(new PeerReceived(new Append(1, 1, 1, [], 1, 1, new byte[32])), pair.Now);
+        Assert.Contains(effects, e => e is Alarm a && a.Message.Contains("divergence"));
+        Assert.True(b.Diverged);
+    }
+}
