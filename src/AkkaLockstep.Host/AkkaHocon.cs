@@ -1,0 +1,36 @@
+using Akka.Configuration;
+
+namespace AkkaLockstep.Host;
+
+/// <summary>Akka settings every node shares; endpoints, roles and seeds come from <see cref="HostOptions"/>.</summary>
+internal static class AkkaHocon
+{
+    public static readonly Config Base = ConfigurationFactory.ParseString("""
+        akka {
+          loglevel = INFO
+          stdout-loglevel = WARNING
+          log-dead-letters = off
+          log-dead-letters-during-shutdown = off
+          actor {
+            serializers.lockstep-protobuf = "AkkaLockstep.Host.Serialization.ProtobufSerializer, AkkaLockstep.Host"
+            serialization-bindings { "Google.Protobuf.IMessage, Google.Protobuf" = lockstep-protobuf }
+          }
+          remote.dot-netty.tcp {
+            # A batch of inputs travels as one message: allow large ones.
+            maximum-frame-size = 16MiB
+            send-buffer-size = 16MiB
+            receive-buffer-size = 16MiB
+          }
+          cluster {
+            downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+            split-brain-resolver {
+              active-strategy = keep-majority
+              stable-after = 7s
+            }
+            # The data plane does its own fast failure detection; membership changes may be slower.
+            failure-detector.acceptable-heartbeat-pause = 3s
+            log-info = off
+          }
+        }
+        """);
+}

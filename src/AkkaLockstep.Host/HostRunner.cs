@@ -1,0 +1,99 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using AkkaLockstep.Host.ClientEndpoint;
+using AkkaLockstep.Host.Cluster;
+using AkkaLockstep.Host.CommandEndpoint;
+using AkkaLockstep.Host.Endpoints;
+using AkkaLockstep.Host.Persistence;
+using AkkaLockstep.Host.Placement;
+using AkkaLockstep.Host.Replication;
+using AkkaLockstep.Host.Witness;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaLockstep.Host;
+
+/// <summary>Runs one `lockstep host` or `lockstep witness` process until cancelled or until the node leaves the cluster.</summary>
+public static class HostRunner
+{
+    private sealed class PlacementCoordinatorKey;
+
+    public static async Task RunAsync(HostOptions options, CancellationToken ct)
+    {
+        Directory.CreateDirectory(options.DataDir);
+        var directory = new HostDirectory(options);
+        var isHost = options.Role == HostOptions.HostRole;
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateDefaultBuilder()
+            .UseContentRoot(AppContext.BaseDirectory)
+            .ConfigureLogging(logging => logging.ClearProviders().AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            }).SetMinimumLevel(LogLevel.Warning))
+            .ConfigureServices(services =>
+            {
+                services.AddSingleton(directory);
+                services.AddAkka(HostOptions.ActorSystemName, (akka, _) =>
+                {
+                    akka.AddHocon(AkkaHocon.Base, HoconAddMode.Prepend)
+                        .WithRemoting(options.Hostname, options.Port)
+                        .WithClustering(new ClusterOptions
+                        {
+                            Roles = HostDirectory.RolesFor(options).ToArray(),
+                            SeedNodes = options.Seeds.ToArray(),
+                        })
+                        .AddLockstepPersistence(options.DataDir, options.PostgresConnectionString)
+                        .WithActors((system, _) =>
+                        {
+                            system.ActorOf(MembershipActor.Props(directory), "membership");
+                            system.ActorOf(PlacementStoreActor.Props(directory), "placement-store");
+                            if (isHost) system.ActorOf(ReplicaManagerActor.Props(directory), "replicas");
+                            else system.ActorOf(WitnessActor.Props(), "witness");
+                        });
+                    if (isHost)
+                        akka.WithSingleton<PlacementCoordinatorKey>("placement-coordinator", PlacementCoordinatorActor.Props(),
+                            new ClusterSingletonOptions { Role = HostOptions.HostRole }, createProxyToo: true);
+                    else
+                        akka.WithSingletonProxy<PlacementCoordinatorKey>("placement-coordinator",
+                            new ClusterSingletonOptions { Role = HostOptions.HostRole });
+                });
+            });
+
+        using var host = builder.Build();
+        await host.StartAsync(ct).ConfigureAwait(false);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var registry = host.Services.GetRequiredService<ActorRegistry>();
+        var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
+        var coordinator = await registry.GetAsync<PlacementCoordinatorKey>(ct).ConfigureAwait(false);
+
+        await using var commandEndpoint = options.CommandPort > 0
+            ? new CommandEndpointServer(new ClusterCommandApi(system, directory, coordinator), options.Hostname, options.CommandPort,
+                loggerFactory.CreateLogger<CommandEndpointServer>())
+            : null;
+        await using var clientEndpoint = isHost && options.ClientPort > 0
+            ? new ClientEndpointServer(new IPEndPoint(IPAddress.Parse(ResolveAddress(options.Hostname)), options.ClientPort),
+                new ClientRequestRouter(directory), loggerFactory.CreateLogger<ClientEndpointServer>())
+            : null;
+        if (commandEndpoint is not null) await commandEndpoint.StartAsync(ct).ConfigureAwait(false);
+        if (clientEndpoint is not null) await clientEndpoint.StartAsync(ct).ConfigureAwait(false);
+        Console.WriteLine($"{options.Role} {options.Name} up: remoting {options.Hostname}:{options.Port}" +
+                          (clientEndpoint is null ? "" : $", clients {options.Hostname}:{clientEndpoint.Port}") +
+                          (commandEndpoint is null ? "" : $", commands {commandEndpoint.BaseAddress}") + $", data {options.DataDir}");
+
+        // Stop on cancellation, or when the actor system terminates (e.g. this node was downed).
+        await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), system.WhenTerminated).ConfigureAwait(false);
+        if (clientEndpoint is not null) await clientEndpoint.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (commandEndpoint is not null) await commandEndpoint.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static string ResolveAddress(string hostname) =>
+        IPAddress.TryParse(hostname, out _) ? hostname
+            : hostname == "localhost" ? "127.0.0.1"
+            : Dns.GetHostAddresses(hostname).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).ToString();
+}
