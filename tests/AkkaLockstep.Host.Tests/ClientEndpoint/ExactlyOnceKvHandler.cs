@@ -1,0 +1,51 @@
+using AkkaLockstep.Guests.Kv;
+using AkkaLockstep.Host.Api;
+using AkkaLockstep.Protocol;
+using AkkaLockstep.Wire;
+using Google.Protobuf;
+
+namespace AkkaLockstep.Host.Tests.ClientEndpoint;
+
+/// <summary>
+/// A kv guest behind the session table of invariant 4: a repeated (session, request number) returns the stored
+/// result without applying again. Shared by two servers it stands in for a replicated VM.
+/// </summary>
+internal sealed class ExactlyOnceKvHandler(string? primary = null) : IClientRequestHandler
+{
+    private readonly object _lock = new();
+    private readonly KvGuest _guest = new();
+    private readonly Dictionary<ByteString, (long RequestNo, byte[] Result)> _sessions = [];
+    private long _index;
+
+    public int Applied { get; private set; }
+
+    public string? Primary { get; set; } = primary;
+
+    /// <summary>Runs after the command is applied, before the answer is returned (to lose answers in tests).</summary>
+    public Func<Request, CancellationToken, Task>? AfterApply { get; set; }
+
+    public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        byte[] result;
+        lock (_lock)
+        {
+            _sessions.TryGetValue(request.SessionId, out var last);
+            if (request.RequestNo < last.RequestNo)
+                return FakeHandler.Fail(request, Status.StaleRequest, "older than the session's last request");
+            if (request.RequestNo == last.RequestNo)
+                result = last.Result;
+            else
+            {
+                result = _guest.Apply(request.Command.Span, new InputContext(++_index, 0, 0));
+                Applied++;
+                _sessions[request.SessionId] = (request.RequestNo, result);
+            }
+        }
+        if (AfterApply is { } afterApply) await afterApply(request, cancellationToken);
+        return FakeHandler.Ok(request, result);
+    }
+
+    public Task<LocateResponse> LocateAsync(LocateRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(new LocateResponse { Correlation = request.Correlation, PrimaryEndpoint = Primary ?? "" });
+}
