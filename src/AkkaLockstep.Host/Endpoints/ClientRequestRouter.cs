@@ -6,17 +6,13 @@ using AkkaLockstep.Wire;
 namespace AkkaLockstep.Host.Endpoints;
 
 /// <summary>
-/// Routes decoded client requests to this host's replica of the VM. Bad requests get a clear status; a VM
-/// that this host does not hold gets a hint to the host that does.
+/// Routes client requests (already checked against the wire contract by the endpoint) to this host's replica
+/// of the VM. A VM that this host does not hold gets a hint to the host that does.
 /// </summary>
 public sealed class ClientRequestRouter(HostDirectory directory) : IClientRequestHandler
 {
-    /// <summary>Largest command accepted (the frame limit leaves room for the envelope).</summary>
-    public const int MaxCommandBytes = (4 << 20) - 1024;
-
     public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
     {
-        if (Validate(request) is { } invalid) return invalid;
         var replica = directory.LocalReplica(request.Vm);
         if (replica is null)
         {
@@ -35,16 +31,6 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
         await using var registration = cancellationToken.Register(() =>
             completion.TrySetResult(Fail(request, Status.Unavailable, "request cancelled before an answer")));
         return await completion.Task.ConfigureAwait(false);
-    }
-
-    private static Response? Validate(Request request)
-    {
-        if (string.IsNullOrEmpty(request.Vm)) return Fail(request, Status.BadRequest, "missing VM name");
-        if (request.SessionId.Length != 16) return Fail(request, Status.BadRequest, "session_id must be 16 bytes");
-        if (request.RequestNo < 1) return Fail(request, Status.BadRequest, "request_no must be 1 or more");
-        if (request.Command.Length > MaxCommandBytes)
-            return Fail(request, Status.TooLarge, $"command of {request.Command.Length} bytes exceeds {MaxCommandBytes}");
-        return null;
     }
 
     private static Response Fail(Request request, Status status, string error) =>
