@@ -1,0 +1,3 @@
+namespace AkkaLockstep.Host;
+
+public static class HostRunner { public static Task RunAsync(HostOptions options, CancellationToken ct) => throw new NotImplementedException(); }
