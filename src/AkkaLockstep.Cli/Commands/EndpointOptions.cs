@@ -28,6 +28,7 @@ internal static class EndpointOptions
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new CliException($"endpoint '{url}' is not an http:// URL");
         // Paths are resolved relative to the endpoint, so it must end in '/' to keep any path prefix.
-        return new CommandEndpointClient(uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/"));
+        return new CommandEndpointClient(uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/"),
+            unreachableHint: $". Is the cluster up (lockstep up)? Another endpoint: --endpoint or {EndpointVariable}");
     }
 }

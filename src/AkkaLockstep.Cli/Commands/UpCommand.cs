@@ -75,7 +75,7 @@ internal static class UpCommand
 
         var seed = PortScheme.Seed(cluster.Members);
         var workingDirectory = Path.GetDirectoryName(Path.GetFullPath(stateDirectory))!;
-        var started = new List<(MemberRecord Member, Process Process)>();
+        var started = new List<MemberProcess.Launched>();
         await context.Output.WriteLineAsync($"starting {string.Join(", ", toStart.Select(m => m.Name))} (logs in {stateDirectory})");
         foreach (var member in toStart)
         {
@@ -93,7 +93,7 @@ internal static class UpCommand
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await RollBackAsync(started, context);
+            await RollBackAsync(cluster, started, context);
             throw;
         }
         if (failure.Length == 0)
@@ -104,18 +104,20 @@ internal static class UpCommand
         }
 
         await context.Error.WriteLineAsync($"error: {failure}");
-        foreach (var (member, _) in started)
+        foreach (var (member, _, logOffset) in started)
         {
             await context.Error.WriteLineAsync($"--- last lines of {member.Log}:");
-            foreach (var line in MemberProcess.Tail(member.Log, LogTailLines)) await context.Error.WriteLineAsync(line);
+            foreach (var line in MemberProcess.Tail(member.Log, LogTailLines, logOffset)) await context.Error.WriteLineAsync(line);
         }
-        await RollBackAsync(started, context);
-        if (!cluster.Members.Any(MemberProcess.IsAlive)) ClusterFile.Delete(stateDirectory);
+        await RollBackAsync(cluster, started, context);
         return 1;
     }
 
-    /// <summary>Polls the hosts' command endpoints; returns "" once enough members are Up, else why not.</summary>
-    private static async Task<string> WaitUntilUpAsync(ClusterFile cluster, List<(MemberRecord Member, Process Process)> started,
+    /// <summary>
+    /// Polls every host's command endpoint; returns "" once each of them sees enough members Up and reachable
+    /// (asking every host, not just one, keeps a stale view of a restarted member from passing), else why not.
+    /// </summary>
+    private static async Task<string> WaitUntilUpAsync(ClusterFile cluster, List<MemberProcess.Launched> started,
         TimeSpan timeout, CliContext context, CancellationToken ct)
     {
         var hosts = cluster.Members.Where(m => m.Role == Host.HostOptions.HostRole).ToList();
@@ -124,31 +126,34 @@ internal static class UpCommand
         var lastSeen = "no command endpoint answered yet";
         while (true)
         {
-            if (started.FirstOrDefault(s => s.Process.HasExited) is { Process: not null } dead)
+            if (started.FirstOrDefault(s => s.Process.HasExited) is { } dead)
                 return $"{dead.Member.Name} exited with code {dead.Process.ExitCode} before the cluster was up";
 
+            var satisfied = 0;
             foreach (var host in hosts)
             {
                 using var client = new CommandEndpointClient(new Uri(host.CommandEndpoint), TimeSpan.FromSeconds(2));
                 try
                 {
                     var view = (await client.GetAsync<ClusterView>("cluster", ct)).Value;
-                    var up = view.Members.Count(m => string.Equals(m.Status, "Up", StringComparison.OrdinalIgnoreCase));
-                    if (up >= ExpectedUpMembers) return "";
-                    lastSeen = $"{host.Name} sees {string.Join(", ", view.Members.Select(m => $"{m.Name} {m.Status}"))}";
-                    break;
+                    var up = view.Members.Count(m => m.Reachable && string.Equals(m.Status, "Up", StringComparison.OrdinalIgnoreCase));
+                    if (up >= ExpectedUpMembers) satisfied++;
+                    else lastSeen = $"{host.Name} sees {string.Join(", ", view.Members.Select(Describe))}";
                 }
                 catch (CliException e)
                 {
-                    lastSeen = e.Message;
+                    lastSeen = $"{host.Name}: {e.Message}";
                 }
             }
+            if (satisfied == hosts.Count) return "";
 
             if (DateTime.UtcNow >= deadline)
                 return $"the cluster was not up after {timeout.TotalSeconds:0} s; last seen: {lastSeen}";
             await Task.Delay(PollInterval, ct);
         }
     }
+
+    private static string Describe(MemberInfo m) => $"{m.Name} {m.Status}{(m.Reachable ? "" : " (unreachable)")}";
 
     private static void CheckPortsFree(IEnumerable<MemberRecord> members)
     {
@@ -163,11 +168,13 @@ internal static class UpCommand
     }
 
     /// <summary>Stops what this `up` started, so that the next `up` starts from a clean slate.</summary>
-    private static async Task RollBackAsync(List<(MemberRecord Member, Process Process)> started, CliContext context)
+    private static async Task RollBackAsync(ClusterFile cluster, List<MemberProcess.Launched> started, CliContext context)
     {
-        await Task.WhenAll(started.Select(s => MemberProcess.StopAsync(s.Member, RollbackGrace)));
-        foreach (var (_, process) in started) process.Dispose();
-        await context.Error.WriteLineAsync($"stopped {string.Join(", ", started.Select(s => s.Member.Name))}");
+        var outcomes = await Task.WhenAll(started.Select(async s => (s.Member.Name, await MemberProcess.StopAsync(s.Member, RollbackGrace))));
+        foreach (var launched in started) launched.Process.Dispose();
+        var stopped = outcomes.Where(o => o.Item2 != MemberProcess.StopOutcome.NotRunning).Select(o => o.Name).ToList();
+        if (stopped.Count > 0) await context.Error.WriteLineAsync($"stopped {string.Join(", ", stopped)}");
+        if (!cluster.Members.Any(MemberProcess.IsAlive)) ClusterFile.Delete(context.Environment.StateDirectory);
     }
 
     private static void WriteMembers(ClusterFile cluster, TextWriter output)

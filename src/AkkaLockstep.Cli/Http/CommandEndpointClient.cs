@@ -12,10 +12,13 @@ namespace AkkaLockstep.Cli.Http;
 public sealed class CommandEndpointClient : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly string _unreachableHint;
 
-    public CommandEndpointClient(Uri endpoint, TimeSpan? timeout = null)
+    /// <param name="unreachableHint">Appended to the error when the endpoint cannot be reached, e.g. what to try instead.</param>
+    public CommandEndpointClient(Uri endpoint, TimeSpan? timeout = null, string unreachableHint = "")
     {
         _http = new HttpClient { BaseAddress = endpoint, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+        _unreachableHint = unreachableHint;
     }
 
     public Uri Endpoint => _http.BaseAddress!;
@@ -62,8 +65,7 @@ public sealed class CommandEndpointClient : IDisposable
         catch (HttpRequestException e)
         {
             var reason = e.InnerException is SocketException s ? s.Message : e.Message;
-            throw new CliException($"cannot reach the command endpoint {Endpoint}: {reason}. " +
-                                   "Is the cluster up (lockstep up)? Another endpoint: --endpoint or LOCKSTEP_ENDPOINT");
+            throw new CliException($"cannot reach the command endpoint {Endpoint}: {reason}{_unreachableHint}");
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -14,9 +14,10 @@ public static class MemberProcess
     /// Starts `lockstep ROLE ...` for <paramref name="member"/> in the background, in its own session so a
     /// Ctrl+C in the terminal that ran `up` does not reach it. The returned process is for watching it while `up` waits.
     /// </summary>
-    public static (MemberRecord Member, Process Process) Start(MemberRecord member, string seed, string workingDirectory)
+    public static Launched Start(MemberRecord member, string seed, string workingDirectory)
     {
         Directory.CreateDirectory(member.DataDir);
+        var logOffset = File.Exists(member.Log) ? new FileInfo(member.Log).Length : 0;
         File.AppendAllText(member.Log, $"{Environment.NewLine}=== lockstep up: starting {member.Name} at {DateTimeOffset.Now:O}{Environment.NewLine}");
 
         var (program, programArguments) = SelfCommand();
@@ -28,8 +29,11 @@ public static class MemberProcess
         foreach (var a in MemberArguments(member, seed)) start.ArgumentList.Add(a);
 
         var process = Process.Start(start) ?? throw new CliException($"could not start {member.Name}");
-        return (member with { Pid = process.Id, StartedAt = process.StartTime }, process);
+        return new Launched(member with { Pid = process.Id, StartedAt = process.StartTime }, process, logOffset);
     }
+
+    /// <summary>A member just started: its record, its process and where in its log this run's output begins.</summary>
+    public sealed record Launched(MemberRecord Member, Process Process, long LogOffset);
 
     /// <summary>True if the member's recorded process still runs (and is not another process that got its PID).</summary>
     public static bool IsAlive(MemberRecord member)
@@ -38,9 +42,24 @@ public static class MemberProcess
         try
         {
             using var process = Process.GetProcessById(member.Pid);
-            return !process.HasExited && (process.StartTime - startedAt.LocalDateTime).Duration() < TimeSpan.FromSeconds(2);
+            return !process.HasExited && !IsZombie(member.Pid)
+                   && (process.StartTime - startedAt.LocalDateTime).Duration() < TimeSpan.FromSeconds(2);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    // A killed member whose `up` has exited stays a zombie until init reaps it, which can take seconds.
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2] is 'Z' or 'X';
+        }
+        catch (IOException)
         {
             return false;
         }
@@ -71,11 +90,12 @@ public static class MemberProcess
         return StopOutcome.Killed;
     }
 
-    /// <summary>The last lines of a member's log, for error messages.</summary>
-    public static IReadOnlyList<string> Tail(string log, int lines)
+    /// <summary>The last lines of a member's log written since <paramref name="offset"/>, for error messages.</summary>
+    public static IReadOnlyList<string> Tail(string log, int lines, long offset)
     {
         if (!File.Exists(log)) return [];
         using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
         using var reader = new StreamReader(stream);
         var all = reader.ReadToEnd().TrimEnd().Split('\n');
         return all.TakeLast(lines).Select(l => l.TrimEnd('\r')).ToList();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AkkaLockstep.Cli.LocalCluster;
 
 /// <summary>One member of the local cluster as `up` laid it out and started it.</summary>
@@ -6,5 +8,6 @@ namespace AkkaLockstep.Cli.LocalCluster;
 public sealed record MemberRecord(string Name, string Role, string Hostname, int Port, int CommandPort, int ClientPort,
     string DataDir, string Log, int Pid = 0, DateTimeOffset? StartedAt = null)
 {
+    [JsonIgnore]
     public string CommandEndpoint => $"http://{Hostname}:{CommandPort}/";
 }

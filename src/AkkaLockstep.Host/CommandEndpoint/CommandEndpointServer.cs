@@ -15,11 +15,18 @@ namespace AkkaLockstep.Host.CommandEndpoint;
 /// <summary>
 /// The HTTP command endpoint: the <see cref="ICommandApi"/> as JSON routes, plus /health and /metrics.
 /// Kestrel on one address and port (0 picks a free port; see <see cref="Port"/> after <see cref="StartAsync"/>).
+/// Failed requests are logged to the given logger; Kestrel itself logs nothing.
 /// </summary>
 public sealed class CommandEndpointServer(ICommandApi api, IPAddress address, int port, ILogger? log = null)
     : IAsyncDisposable
 {
     private WebApplication? _app;
+
+    /// <summary>Binds to <paramref name="hostname"/> (an IP address or a name resolved now, IPv4 preferred).</summary>
+    public CommandEndpointServer(ICommandApi api, string hostname, int port, ILogger? log = null)
+        : this(api, ResolveAddress(hostname), port, log)
+    {
+    }
 
     /// <summary>The port actually bound; differs from the requested one when that was 0.</summary>
     public int Port { get; private set; }
@@ -66,6 +73,15 @@ public sealed class CommandEndpointServer(ICommandApi api, IPAddress address, in
     {
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
         return new Uri(addresses.Addresses.First()).Port;
+    }
+
+    private static IPAddress ResolveAddress(string hostname)
+    {
+        if (IPAddress.TryParse(hostname, out var address)) return address;
+        var addresses = Dns.GetHostAddresses(hostname);
+        return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+               ?? addresses.FirstOrDefault()
+               ?? throw new ArgumentException($"host name '{hostname}' resolves to no address", nameof(hostname));
     }
 
     private static string FormatHost(IPAddress a) =>

@@ -181,6 +181,15 @@ public sealed class CommandEndpointServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Binds_to_a_host_name()
+    {
+        await using var byName = new CommandEndpointServer(_api, "localhost", 0);
+        await byName.StartAsync();
+        using var http = new HttpClient { BaseAddress = byName.BaseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
+    }
+
+    [Fact]
     public async Task Stop_releases_the_port()
     {
         var port = _server.Port;
