@@ -1,0 +1,189 @@
+using System.CommandLine;
+using System.Diagnostics;
+using AkkaLockstep.Cli.Http;
+using AkkaLockstep.Cli.LocalCluster;
+using AkkaLockstep.Cli.Output;
+using AkkaLockstep.Host.Api;
+
+namespace AkkaLockstep.Cli.Commands;
+
+/// <summary>
+/// `lockstep up`: a local cluster of one witness and two hosts as background processes, recorded in
+/// .lockstep/cluster.json. Restarts members that died; fails (and stops what it started) if the cluster
+/// is not Up in time.
+/// </summary>
+internal static class UpCommand
+{
+    private const int ExpectedUpMembers = 3;
+    private const int LogTailLines = 20;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan RollbackGrace = TimeSpan.FromSeconds(5);
+
+    public static Command Create(CliEnvironment environment)
+    {
+        var command = new Command("up", "Start a local cluster (witness, h1, h2) in the background and wait until it is Up.");
+        var basePort = new Option<int?>("--base-port")
+        {
+            Description = $"Shift every port by BASE - {PortScheme.DefaultBasePort} (default {PortScheme.DefaultBasePort}: " +
+                          "remoting 4053-4055, command 9110-9112, client 9200-9201)",
+            HelpName = "BASE",
+        };
+        var timeout = new Option<int>("--timeout")
+        {
+            Description = "Seconds to wait for all members to be Up",
+            DefaultValueFactory = _ => 60,
+        };
+        timeout.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError("--timeout must be at least 1 second");
+        });
+        command.Options.Add(basePort);
+        command.Options.Add(timeout);
+        command.SetHandler(environment, (parse, context, ct) =>
+            RunAsync(parse.GetValue(basePort), TimeSpan.FromSeconds(parse.GetValue(timeout)), context, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int? basePort, TimeSpan timeout, CliContext context, CancellationToken ct)
+    {
+        var stateDirectory = context.Environment.StateDirectory;
+        var cluster = ClusterFile.TryLoad(stateDirectory);
+        var alive = cluster?.Members.Where(MemberProcess.IsAlive).Select(m => m.Name).ToHashSet() ?? [];
+
+        if (cluster is not null && alive.Count == cluster.Members.Count)
+        {
+            await context.Output.WriteLineAsync($"cluster already up ({ClusterFile.PathIn(stateDirectory)}):");
+            WriteMembers(cluster, context.Output);
+            return 0;
+        }
+        if (cluster is not null && alive.Count > 0)
+        {
+            if (basePort is { } requested && requested != cluster.BasePort)
+                throw new CliException($"the cluster in {stateDirectory} runs with --base-port {cluster.BasePort} " +
+                                       $"({string.Join(", ", alive)} still up); run `lockstep down` first to change it");
+        }
+        else
+        {
+            var port = basePort ?? PortScheme.DefaultBasePort;
+            var members = PortScheme.Members(port, stateDirectory);
+            cluster = new ClusterFile(port, PortScheme.Endpoint(members), members);
+            alive = [];
+        }
+
+        var toStart = cluster.Members.Where(m => !alive.Contains(m.Name)).ToList();
+        CheckPortsFree(toStart);
+
+        var seed = PortScheme.Seed(cluster.Members);
+        var workingDirectory = Path.GetDirectoryName(Path.GetFullPath(stateDirectory))!;
+        var started = new List<MemberProcess.Launched>();
+        await context.Output.WriteLineAsync($"starting {string.Join(", ", toStart.Select(m => m.Name))} (logs in {stateDirectory})");
+        foreach (var member in toStart)
+        {
+            var launched = MemberProcess.Start(member, seed, workingDirectory);
+            started.Add(launched);
+            cluster = cluster.With(launched.Member);
+            cluster.Save(stateDirectory);
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        string failure;
+        try
+        {
+            failure = await WaitUntilUpAsync(cluster, started, timeout, context, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await RollBackAsync(cluster, started, context);
+            throw;
+        }
+        if (failure.Length == 0)
+        {
+            await context.Output.WriteLineAsync($"cluster up after {stopwatch.Elapsed.TotalSeconds:0.0} s:");
+            WriteMembers(cluster, context.Output);
+            return 0;
+        }
+
+        await context.Error.WriteLineAsync($"error: {failure}");
+        foreach (var (member, _, logOffset) in started)
+        {
+            await context.Error.WriteLineAsync($"--- last lines of {member.Log}:");
+            foreach (var line in MemberProcess.Tail(member.Log, LogTailLines, logOffset)) await context.Error.WriteLineAsync(line);
+        }
+        await RollBackAsync(cluster, started, context);
+        return 1;
+    }
+
+    /// <summary>
+    /// Polls every host's command endpoint; returns "" once each of them sees enough members Up and reachable
+    /// (asking every host, not just one, keeps a stale view of a restarted member from passing), else why not.
+    /// </summary>
+    private static async Task<string> WaitUntilUpAsync(ClusterFile cluster, List<MemberProcess.Launched> started,
+        TimeSpan timeout, CliContext context, CancellationToken ct)
+    {
+        var hosts = cluster.Members.Where(m => m.Role == Host.HostOptions.HostRole).ToList();
+        await context.Output.WriteLineAsync($"waiting up to {timeout.TotalSeconds:0} s for {ExpectedUpMembers} members Up");
+        var deadline = DateTime.UtcNow + timeout;
+        var lastSeen = "no command endpoint answered yet";
+        while (true)
+        {
+            if (started.FirstOrDefault(s => s.Process.HasExited) is { } dead)
+                return $"{dead.Member.Name} exited with code {dead.Process.ExitCode} before the cluster was up";
+
+            var satisfied = 0;
+            foreach (var host in hosts)
+            {
+                using var client = new CommandEndpointClient(new Uri(host.CommandEndpoint), TimeSpan.FromSeconds(2));
+                try
+                {
+                    var view = (await client.GetAsync<ClusterView>("cluster", ct)).Value;
+                    var up = view.Members.Count(m => m.Reachable && string.Equals(m.Status, "Up", StringComparison.OrdinalIgnoreCase));
+                    if (up >= ExpectedUpMembers) satisfied++;
+                    else lastSeen = $"{host.Name} sees {string.Join(", ", view.Members.Select(Describe))}";
+                }
+                catch (CliException e)
+                {
+                    lastSeen = $"{host.Name}: {e.Message}";
+                }
+            }
+            if (satisfied == hosts.Count) return "";
+
+            if (DateTime.UtcNow >= deadline)
+                return $"the cluster was not up after {timeout.TotalSeconds:0} s; last seen: {lastSeen}";
+            await Task.Delay(PollInterval, ct);
+        }
+    }
+
+    private static string Describe(MemberInfo m) => $"{m.Name} {m.Status}{(m.Reachable ? "" : " (unreachable)")}";
+
+    private static void CheckPortsFree(IEnumerable<MemberRecord> members)
+    {
+        var taken = members
+            .SelectMany(m => new[] { (m.Name, "remoting", m.Port), (m.Name, "command", m.CommandPort), (m.Name, "client", m.ClientPort) })
+            .Where(p => p.Item3 > 0 && !PortProbe.IsFree(p.Item3))
+            .Select(p => $"{p.Item3} ({p.Name} {p.Item2})")
+            .ToList();
+        if (taken.Count > 0)
+            throw new CliException($"port(s) in use: {string.Join(", ", taken)}. Stop whatever holds them " +
+                                   "or shift every port with --base-port, e.g. --base-port 5053");
+    }
+
+    /// <summary>Stops what this `up` started, so that the next `up` starts from a clean slate.</summary>
+    private static async Task RollBackAsync(ClusterFile cluster, List<MemberProcess.Launched> started, CliContext context)
+    {
+        var outcomes = await Task.WhenAll(started.Select(async s => (s.Member.Name, await MemberProcess.StopAsync(s.Member, RollbackGrace))));
+        foreach (var launched in started) launched.Process.Dispose();
+        var stopped = outcomes.Where(o => o.Item2 != MemberProcess.StopOutcome.NotRunning).Select(o => o.Name).ToList();
+        if (stopped.Count > 0) await context.Error.WriteLineAsync($"stopped {string.Join(", ", stopped)}");
+        if (!cluster.Members.Any(MemberProcess.IsAlive)) ClusterFile.Delete(context.Environment.StateDirectory);
+    }
+
+    private static void WriteMembers(ClusterFile cluster, TextWriter output)
+    {
+        var table = new Table("NAME", "ROLE", "PID", "REMOTING", "COMMAND", "CLIENT", "LOG");
+        foreach (var m in cluster.Members)
+            table.Add(m.Name, m.Role, m.Pid.ToString(), $"{m.Hostname}:{m.Port}", m.CommandPort.ToString(),
+                m.ClientPort == 0 ? "-" : m.ClientPort.ToString(), m.Log);
+        table.WriteTo(output);
+        output.WriteLine($"endpoint: {cluster.Endpoint}");
+    }
+}

@@ -1,0 +1,47 @@
+namespace AkkaLockstep.Cli.LocalCluster;
+
+/// <summary>
+/// Ports of the local cluster. With the default base port 4053:
+/// witness remoting 4053, command 9110; h1 remoting 4054, command 9111, client 9200;
+/// h2 remoting 4055, command 9112, client 9201. --base-port B shifts every port by B - 4053.
+/// </summary>
+public static class PortScheme
+{
+    public const int DefaultBasePort = 4053;
+    public const string Hostname = "127.0.0.1";
+
+    private static readonly (string Name, string Role, int Port, int CommandPort, int ClientPort)[] Defaults =
+    [
+        ("witness", Host.HostOptions.WitnessRole, 4053, 9110, 0),
+        ("h1", Host.HostOptions.HostRole, 4054, 9111, 9200),
+        ("h2", Host.HostOptions.HostRole, 4055, 9112, 9201),
+    ];
+
+    /// <summary>Base ports for which every shifted port stays within 1-65535.</summary>
+    public static (int Min, int Max) BasePortRange =>
+        (DefaultBasePort - Defaults.Min(d => d.Port) + 1,
+         DefaultBasePort + 65535 - Defaults.Max(d => Math.Max(d.CommandPort, d.ClientPort)));
+
+    public static IReadOnlyList<MemberRecord> Members(int basePort, string stateDirectory)
+    {
+        var (min, max) = BasePortRange;
+        if (basePort < min || basePort > max)
+            throw new CliException($"--base-port {basePort} is out of range {min}-{max}");
+        var shift = basePort - DefaultBasePort;
+        return Defaults.Select(d => new MemberRecord(d.Name, d.Role, Hostname, d.Port + shift, d.CommandPort + shift,
+                d.ClientPort == 0 ? 0 : d.ClientPort + shift,
+                Path.Combine(stateDirectory, d.Name), Path.Combine(stateDirectory, d.Name + ".log")))
+            .ToList();
+    }
+
+    /// <summary>Every member joins through the witness, which is started first.</summary>
+    public static string Seed(IReadOnlyList<MemberRecord> members)
+    {
+        var witness = members.Single(m => m.Role == Host.HostOptions.WitnessRole);
+        return $"akka.tcp://{Host.HostOptions.ActorSystemName}@{witness.Hostname}:{witness.Port}";
+    }
+
+    /// <summary>The endpoint the CLI talks to by default: the first host's (hosts serve every command).</summary>
+    public static string Endpoint(IReadOnlyList<MemberRecord> members) =>
+        members.First(m => m.Role == Host.HostOptions.HostRole).CommandEndpoint;
+}

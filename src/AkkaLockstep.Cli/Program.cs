@@ -1,0 +1,3 @@
+using AkkaLockstep.Cli;
+
+return await CliApp.RunAsync(args, CliEnvironment.FromProcess());

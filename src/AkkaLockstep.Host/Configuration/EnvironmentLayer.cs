@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace AkkaLockstep.Host.Configuration;
+
+/// <summary>Reads the LOCKSTEP_* environment variables into a settings layer (empty variables count as unset).</summary>
+public static class EnvironmentLayer
+{
+    public const string Name = "LOCKSTEP_NAME";
+    public const string Hostname = "LOCKSTEP_HOSTNAME";
+    public const string Port = "LOCKSTEP_PORT";
+    public const string Seeds = "LOCKSTEP_SEEDS";
+    public const string DataDir = "LOCKSTEP_DATA_DIR";
+    public const string ClientPort = "LOCKSTEP_CLIENT_PORT";
+    public const string CommandPort = "LOCKSTEP_COMMAND_PORT";
+    public const string Postgres = "LOCKSTEP_POSTGRES";
+
+    public static HostOptionsLayer Read(Func<string, string?> getVariable, List<string> errors)
+    {
+        string? Get(string variable) => getVariable(variable) is { Length: > 0 } v ? v.Trim() : null;
+
+        int? GetInt(string variable)
+        {
+            var raw = Get(variable);
+            if (raw is null) return null;
+            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return value;
+            errors.Add($"{variable}='{raw}' is not a port number");
+            return null;
+        }
+
+        return new HostOptionsLayer
+        {
+            Name = Get(Name),
+            Hostname = Get(Hostname),
+            Port = GetInt(Port),
+            Seeds = Get(Seeds) is { } seeds ? HostOptionsLayer.SplitSeeds(seeds) : null,
+            DataDir = Get(DataDir),
+            ClientPort = GetInt(ClientPort),
+            CommandPort = GetInt(CommandPort),
+            Postgres = Get(Postgres),
+        };
+    }
+}
