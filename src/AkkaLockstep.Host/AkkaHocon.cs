@@ -33,4 +33,8 @@ internal static class AkkaHocon
           }
         }
         """);
+
+    /// <summary>Cluster roles as quoted HOCON strings (ours carry '=' and ':', which Cluster.Hosting would not quote).</summary>
+    public static Config Roles(IEnumerable<string> roles) =>
+        ConfigurationFactory.ParseString($"akka.cluster.roles = [{string.Join(", ", roles.Select(r => System.Text.Json.JsonSerializer.Serialize(r)))}]");
 }

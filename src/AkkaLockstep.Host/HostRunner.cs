@@ -41,12 +41,9 @@ public static class HostRunner
                 services.AddAkka(HostOptions.ActorSystemName, (akka, _) =>
                 {
                     akka.AddHocon(AkkaHocon.Base, HoconAddMode.Prepend)
+                        .AddHocon(AkkaHocon.Roles(HostDirectory.RolesFor(options)), HoconAddMode.Prepend)
                         .WithRemoting(options.Hostname, options.Port)
-                        .WithClustering(new ClusterOptions
-                        {
-                            Roles = HostDirectory.RolesFor(options).ToArray(),
-                            SeedNodes = options.Seeds.ToArray(),
-                        })
+                        .WithClustering(new ClusterOptions { SeedNodes = options.Seeds.ToArray() })
                         .AddLockstepPersistence(options.DataDir, options.PostgresConnectionString)
                         .WithActors((system, _) =>
                         {
