@@ -41,8 +41,12 @@ public sealed partial class ReplicaCore
         var mine = (_log.EpochAt(DurableIndex), DurableIndex);
         var theirs = (peer.LastEpoch, peer.LastIndex);
         var better = mine.Item1 != theirs.Item1 ? mine.Item1 > theirs.Item1 : mine.Item2 != theirs.Item2 ? mine.Item2 > theirs.Item2 : PreferredPrimary;
-        if (!better) return;
-        _claimEpoch = Math.Max(Epoch, peer.PromisedEpoch) + 1;
+        if (better) ClaimNextEpoch(Math.Max(Epoch, peer.PromisedEpoch) + 1);
+    }
+
+    private void ClaimNextEpoch(long epoch)
+    {
+        _claimEpoch = epoch;
         _claimSentMs = _now;
         SetRole(ReplicaRole.Candidate);
         Emit(new ClaimEpoch(_claimEpoch));

@@ -93,6 +93,7 @@ public sealed partial class ReplicaCore
 
     private void SendToPeerWhileRoom()
     {
+        if (Solo) return;
         while (_peerNext <= _log.LastIndex && _peerNext - _peerMatch - 1 < _options.MaxUnackedEntries)
         {
             if (_peerNext <= _log.BaseIndex)
@@ -108,6 +109,7 @@ public sealed partial class ReplicaCore
 
     private void SendAppend(IReadOnlyList<Input> entries)
     {
+        if (Solo) return;
         var prev = _peerNext - 1;
         long checkIndex = 0;
         byte[]? checkHash = null;
@@ -162,7 +164,7 @@ public sealed partial class ReplicaCore
 
     private void AdvanceCommit()
     {
-        var commit = Math.Min(DurableIndex, _peerMatch);
+        var commit = Solo ? DurableIndex : Math.Min(DurableIndex, _peerMatch);
         if (commit <= CommitIndex) return;
         CommitIndex = commit;
         while (_uncommittedBatchEnds.Count > 0 && _uncommittedBatchEnds.Peek() <= commit) _uncommittedBatchEnds.Dequeue();

@@ -21,7 +21,8 @@ public sealed partial class ReplicaCore
     private long _now;
     private bool _started;
 
-    public ReplicaCore(string self, string peer, bool preferredPrimary, string incarnation, IGuest guest, ulong seed,
+    /// <param name="peer">The other replica, or null for an unprotected VM: one replica, journal on, no peer.</param>
+    public ReplicaCore(string self, string? peer, bool preferredPrimary, string incarnation, IGuest guest, ulong seed,
         ReplicaOptions? options = null)
     {
         Self = self;
@@ -34,7 +35,10 @@ public sealed partial class ReplicaCore
     }
 
     public string Self { get; }
-    public string Peer { get; }
+    public string? Peer { get; }
+
+    /// <summary>An unprotected single replica: it commits what its own journal holds.</summary>
+    public bool Solo => Peer is null;
     public bool PreferredPrimary { get; }
     public string Incarnation { get; }
     public ReplicaRole Role { get; private set; } = ReplicaRole.Joining;
@@ -112,7 +116,8 @@ public sealed partial class ReplicaCore
         CommitIndex = AppliedIndex;
         _matched = AppliedIndex;
         SetRole(ReplicaRole.Joining);
-        SendProbe(isReply: false);
+        if (Solo) ClaimNextEpoch(Epoch + 1);
+        else SendProbe(isReply: false);
         return Flush();
     }
 
@@ -250,6 +255,7 @@ public sealed partial class ReplicaCore
 
     private void SendProbe(bool isReply)
     {
+        if (Solo) return;
         Emit(new SendToPeer(new Probe(Epoch, _log.EpochAt(DurableIndex), DurableIndex, Role, isReply, Incarnation)));
         if (!isReply) _lastProbeMs = _now;
     }
@@ -259,6 +265,7 @@ public sealed partial class ReplicaCore
         switch (Role)
         {
             case ReplicaRole.Primary: PrimaryTick(); break;
+            case ReplicaRole.Joining when Solo: ClaimNextEpoch(Epoch + 1); break;
             case ReplicaRole.Joining when _now - _lastProbeMs >= _options.ProbeIntervalMs: SendProbe(isReply: false); break;
             case ReplicaRole.Candidate when _claimEpoch > 0 && _now - _claimSentMs >= _options.ClaimRetryMs:
                 Emit(new ClaimEpoch(_claimEpoch));

@@ -69,6 +69,7 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
         var infos = replicas.Select(ToInfo).ToArray();
         var primary = infos.FirstOrDefault(r => r.Role == "primary");
         var state = infos.Any(r => r.State == "diverged") ? "diverged"
+            : vm.Unprotected ? infos[0].State
             : primary is { State: "duplex" } && infos.Any(r => r.Role == "secondary") ? "duplex"
             : primary is not null ? "degraded"
             : "forming";

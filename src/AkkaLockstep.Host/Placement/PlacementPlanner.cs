@@ -27,8 +27,8 @@ public static partial class PlacementPlanner
         IReadOnlyList<string> hosts;
         if (requested is { Count: > 0 })
         {
-            if (requested.Count != 2) return Decision.Fail(400, "--hosts takes exactly two host names, e.g. --hosts h1,h2");
-            if (requested[0] == requested[1]) return Decision.Fail(400, "the two hosts of a VM must be distinct");
+            if (requested.Count > 2) return Decision.Fail(400, "hosts takes two host names (or one for an unprotected VM), e.g. h1,h2");
+            if (requested.Count == 2 && requested[0] == requested[1]) return Decision.Fail(400, "the two hosts of a VM must be distinct");
             var missing = requested.Where(h => !upHosts.Contains(h)).ToArray();
             if (missing.Length > 0)
                 return Decision.Fail(400, $"host(s) not up: {string.Join(", ", missing)} (up: {string.Join(", ", upHosts)})");

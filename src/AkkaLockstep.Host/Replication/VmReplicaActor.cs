@@ -134,7 +134,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     PersistAsync(new LogTruncatedEvent { FromIndex = t.FromIndex }, _ => Execute(_core.Handle(new LocalPersisted(truncateOp), Now)));
                     break;
                 case SendToPeer send:
-                    _directory.PeerManager(_core.Peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
+                    if (_core.Peer is { } peer) _directory.PeerManager(peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
                     break;
                 case Reply reply:
                     Answer((ClientCommand)reply.Token, reply);
@@ -192,7 +192,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
 
     private ReplicaStatusProto BuildStatus()
     {
-        var state = _core.Diverged ? "diverged" : _core.Role switch
+        var state = _core.Diverged ? "diverged" : _core.Solo ? (_core.Role == ReplicaRole.Primary ? "unprotected" : "joining") : _core.Role switch
         {
             ReplicaRole.Primary => _core.Duplex ? "duplex" : "waiting-for-peer",
             ReplicaRole.Secondary => "duplex",

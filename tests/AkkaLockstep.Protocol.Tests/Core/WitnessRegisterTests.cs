@@ -24,3 +24,20 @@ public sealed class WitnessRegisterTests
         Assert.True(register.Claim(4, "b#1").Granted);
     }
 }
+
+public sealed class SoloReplicaTests
+{
+    [Fact]
+    public void An_unprotected_replica_claims_an_epoch_and_commits_what_its_own_journal_holds()
+    {
+        var core = new ReplicaCore("h1", null, true, "h1#1", new AkkaLockstep.Guests.Kv.KvGuest(), 1);
+        var claim = Assert.Single(core.Start(0).OfType<ClaimEpoch>());
+        var epochOp = core.Handle(new EpochGranted(claim.Epoch), 1).OfType<PersistEpoch>().Single().OpId;
+        core.Handle(new LocalPersisted(epochOp), 2);
+        Assert.Equal(ReplicaRole.Primary, core.Role);
+        var effects = core.Handle(new ClientRequest("t", Guid.NewGuid(), 1, AkkaLockstep.Guests.Kv.KvCommand.Put("k", [1]).Encode()), 3);
+        Assert.DoesNotContain(effects, e => e is SendToPeer);
+        var op = effects.OfType<PersistEntries>().Single().OpId;
+        Assert.Contains(core.Handle(new LocalPersisted(op), 4), e => e is Reply { Status: ReplyStatus.Ok });
+    }
+}
