@@ -20,6 +20,9 @@ internal static class AkkaHocon
             maximum-frame-size = 16MiB
             send-buffer-size = 16MiB
             receive-buffer-size = 16MiB
+            # The protocol already batches inputs per message; the transport's own batching waits on a
+            # flush timer under light load, which would add tens of milliseconds to every commit.
+            batching.enabled = false
           }
           cluster {
             downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"

@@ -11,7 +11,7 @@ internal static class ExperimentCommands
     {
         var command = new Command("demo", "Show a protected VM surviving the loss of a host.");
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
-        var seconds = Seconds(defaultValue: 30);
+        var seconds = Seconds(defaultValue: 20);
         command.Options.Add(json);
         command.Options.Add(seconds);
         command.SetHandler(environment, (parse, context, ct) =>
@@ -27,7 +27,7 @@ internal static class ExperimentCommands
         var sessions = new Option<int>("--sessions")
         {
             Description = "Concurrent client sessions",
-            DefaultValueFactory = _ => 16,
+            DefaultValueFactory = _ => 64,
         };
         sessions.Validators.Add(r =>
         {

@@ -44,7 +44,7 @@ internal static class UpCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(int? basePort, TimeSpan timeout, CliContext context, CancellationToken ct)
+    internal static async Task<int> RunAsync(int? basePort, TimeSpan timeout, CliContext context, CancellationToken ct)
     {
         var stateDirectory = context.Environment.StateDirectory;
         var cluster = ClusterFile.TryLoad(stateDirectory);

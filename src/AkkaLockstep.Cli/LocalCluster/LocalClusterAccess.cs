@@ -1,0 +1,115 @@
+using AkkaLockstep.Cli.Commands;
+using AkkaLockstep.Cli.Http;
+using AkkaLockstep.Client;
+using AkkaLockstep.Guests.Kv;
+using AkkaLockstep.Host.Api;
+
+namespace AkkaLockstep.Cli.LocalCluster;
+
+/// <summary>What demo and bench need from the local cluster: start it if needed, manage VMs, read replicas back.</summary>
+public sealed class LocalClusterAccess : IDisposable
+{
+    private readonly ClusterFile _cluster;
+    private readonly CliContext _context;
+
+    private LocalClusterAccess(ClusterFile cluster, CliContext context)
+    {
+        _cluster = cluster;
+        _context = context;
+        Commands = new CommandEndpointClient(new Uri(cluster.Endpoint), TimeSpan.FromSeconds(15));
+    }
+
+    public CommandEndpointClient Commands { get; }
+
+    public IReadOnlyList<string> ClientEndpoints =>
+        _cluster.Members.Where(m => m.ClientPort > 0).Select(m => $"{m.Hostname}:{m.ClientPort}").ToArray();
+
+    /// <summary>Starts the local cluster (as `lockstep up` would) unless it already runs.</summary>
+    public static async Task<LocalClusterAccess> EnsureUpAsync(CliContext context, CancellationToken ct)
+    {
+        var quiet = context with { Output = context.Error };
+        if (await UpCommand.RunAsync(null, TimeSpan.FromSeconds(90), quiet, ct) != 0)
+            throw new CliException("the local cluster did not come up (see the log tails above)");
+        return new LocalClusterAccess(ClusterFile.TryLoad(context.Environment.StateDirectory)
+                                      ?? throw new CliException("cluster.json missing after `up`"), context);
+    }
+
+    public LockstepClient NewClient(TimeSpan requestTimeout) =>
+        new(new LockstepClientOptions { Endpoints = ClientEndpoints, RequestTimeout = requestTimeout });
+
+    public async Task<VmInfo?> FindVmAsync(string name, CancellationToken ct)
+    {
+        var list = await Commands.GetAsync<List<VmInfo>>("vms", ct);
+        return list.Value.FirstOrDefault(v => v.Name == name);
+    }
+
+    /// <summary>Protects <paramref name="name"/> afresh (removing an old VM of that name first) and waits for <paramref name="ready"/>.</summary>
+    public async Task ProtectFreshAsync(string name, IReadOnlyList<string>? hosts, string ready, CancellationToken ct)
+    {
+        if (await FindVmAsync(name, ct) is not null) await UnprotectAsync(name, ct);
+        await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", hosts), ct);
+        await WaitForStateAsync(name, ready, ct);
+    }
+
+    public async Task EnsureProtectedAsync(string name, CancellationToken ct)
+    {
+        if (await FindVmAsync(name, ct) is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", null), ct);
+        await WaitForStateAsync(name, "duplex", ct);
+    }
+
+    public async Task UnprotectAsync(string name, CancellationToken ct)
+    {
+        await Commands.DeleteAsync($"vms/{CommandEndpointClient.Segment(name)}", ct);
+        // Give both hosts time to stop and delete their replicas before the name is reused.
+        await WaitUntilAsync(async () => await FindVmAsync(name, ct) is null, TimeSpan.FromSeconds(30), $"{name} removed", ct);
+        await Task.Delay(1000, ct);
+    }
+
+    public Task WaitForStateAsync(string name, string state, CancellationToken ct) =>
+        WaitUntilAsync(async () => (await Commands.GetAsync<VmInfo>($"vms/{CommandEndpointClient.Segment(name)}", ct)).Value.State == state,
+            TimeSpan.FromSeconds(90), $"{name} {state}", ct);
+
+    /// <summary>Both replicas' guest state, read from each host's own command endpoint once they applied the same index.</summary>
+    public async Task<(KvGuest First, KvGuest Second, bool Identical, long AppliedIndex)> ReadBothAsync(string name, CancellationToken ct)
+    {
+        var vm = (await Commands.GetAsync<VmInfo>($"vms/{CommandEndpointClient.Segment(name)}", ct)).Value;
+        var endpoints = vm.Hosts.Select(h => _cluster.Members.Single(m => m.Name == h).CommandEndpoint).ToArray();
+        ReplicaDump? a = null, b = null;
+        await WaitUntilAsync(async () =>
+        {
+            using var first = new CommandEndpointClient(new Uri(endpoints[0]));
+            using var second = new CommandEndpointClient(new Uri(endpoints[1]));
+            a = (await first.GetAsync<ReplicaDump>($"vms/{CommandEndpointClient.Segment(name)}/local/dump", ct)).Value;
+            b = (await second.GetAsync<ReplicaDump>($"vms/{CommandEndpointClient.Segment(name)}/local/dump", ct)).Value;
+            return a.AppliedIndex == b.AppliedIndex;
+        }, TimeSpan.FromSeconds(30), $"{name}'s replicas at the same index", ct);
+        var bytesA = Convert.FromBase64String(a!.SnapshotBase64);
+        var bytesB = Convert.FromBase64String(b!.SnapshotBase64);
+        var guestA = new KvGuest();
+        guestA.Restore(bytesA);
+        var guestB = new KvGuest();
+        guestB.Restore(bytesB);
+        return (guestA, guestB, bytesA.AsSpan().SequenceEqual(bytesB), a.AppliedIndex);
+    }
+
+    private async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (CliException e)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(250, ct);
+        }
+        throw new CliException($"timed out waiting for {what}{(last is null ? "" : $" ({last})")}");
+    }
+
+    public void Dispose() => Commands.Dispose();
+}
