@@ -9,6 +9,20 @@ public sealed partial class ReplicaCore
 {
     private long _claimEpoch;
     private long _claimSentMs;
+    // The current claim is a failover: the peer went silent, so on grant this replica runs simplex.
+    private bool _failover;
+
+    /// <summary>
+    /// The peer went silent: claim the next epoch to go on alone. Both replicas of a cut pair claim; the witness
+    /// grants one. A primary releases its waiting clients first (they retry; the session table answers those
+    /// already applied); a secondary that wins applies everything it holds durably.
+    /// </summary>
+    private void StartFailover()
+    {
+        if (Role == ReplicaRole.Primary) FailAllWaiting();
+        _failover = true;
+        ClaimNextEpoch(Epoch + 1);
+    }
 
     private void OnProbe(Probe probe)
     {
@@ -33,7 +47,7 @@ public sealed partial class ReplicaCore
                 break;
         }
         if (!probe.IsReply) SendProbe(isReply: true);
-        if (Role == ReplicaRole.Joining && probe.Role != ReplicaRole.Primary) ConsiderClaim(probe);
+        if (Role == ReplicaRole.Joining && !Fenced && probe.Role != ReplicaRole.Primary) ConsiderClaim(probe);
     }
 
     private void ConsiderClaim(Probe peer)
@@ -65,6 +79,9 @@ public sealed partial class ReplicaCore
     {
         if (Role != ReplicaRole.Candidate || epoch != _claimEpoch) return;
         _claimEpoch = 0;
+        // Someone else holds the epoch: fence until the winner takes this replica back as its secondary.
+        Fenced = _failover;
+        _failover = false;
         if (grantedEpoch > Epoch)
         {
             Epoch = grantedEpoch;
@@ -76,6 +93,9 @@ public sealed partial class ReplicaCore
     /// <summary>A granted candidate acts as primary only once its epoch is durable.</summary>
     private void MaybeBecomePrimary()
     {
-        if (Role == ReplicaRole.Candidate && _claimEpoch == 0 && _durableEpoch >= Epoch) BecomePrimary();
+        if (Role != ReplicaRole.Candidate || _claimEpoch != 0 || _durableEpoch < Epoch) return;
+        var simplex = _failover;
+        _failover = false;
+        BecomePrimary(simplex);
     }
 }

@@ -27,6 +27,7 @@ public sealed partial class ReplicaCore
     private long _lastSendMs;
     private long _lastCheckSent;
     private string? _peerIncarnation;
+    private bool _simplex;
 
     /// <summary>Requests queued at this primary, not yet sequenced.</summary>
     public int PendingRequests => _pending.Count;
@@ -164,7 +165,9 @@ public sealed partial class ReplicaCore
 
     private void AdvanceCommit()
     {
-        var commit = Solo ? DurableIndex : Math.Min(DurableIndex, _peerMatch);
+        // Back to duplex once the returning peer holds everything committed alone.
+        if (_simplex && _peerMatch >= CommitIndex && _peerMatch > 0) _simplex = false;
+        var commit = Solo || _simplex ? DurableIndex : Math.Min(DurableIndex, _peerMatch);
         if (commit <= CommitIndex) return;
         CommitIndex = commit;
         while (_uncommittedBatchEnds.Count > 0 && _uncommittedBatchEnds.Peek() <= commit) _uncommittedBatchEnds.Dequeue();
@@ -195,8 +198,10 @@ public sealed partial class ReplicaCore
         if (_now - _lastSendMs >= _options.HeartbeatIntervalMs) SendAppend([]);
     }
 
-    private void BecomePrimary()
+    private void BecomePrimary(bool simplex)
     {
+        _simplex = simplex;
+        Fenced = false;
         SetRole(ReplicaRole.Primary);
         _peerNext = _log.LastIndex + 1;
         _peerMatch = 0;
@@ -215,6 +220,8 @@ public sealed partial class ReplicaCore
         foreach (var input in _log.Range(AppliedIndex + 1, int.MaxValue))
             _lastTimestamp = Math.Max(_lastTimestamp, input.TimestampMs);
         SendAppend([]);
+        // Alone, everything held durably commits now: by the output rule it includes all any client was told.
+        if (simplex) AdvanceCommit();
     }
 
     /// <summary>Leaves the primary role: every waiting client is told to retry elsewhere.</summary>

@@ -80,6 +80,9 @@ public sealed partial class ReplicaCore
             PersistEpochOp(epoch);
         }
         _claimEpoch = 0;
+        _failover = false;
+        Fenced = false;
+        _peerHeardMs = _now;
         _matched = AppliedIndex;
         _lastAcked = 0;
         _expectedHashes.Clear();

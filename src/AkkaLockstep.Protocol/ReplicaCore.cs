@@ -54,6 +54,12 @@ public sealed partial class ReplicaCore
     public ReplicatedMachine Machine => _machine;
     public bool Diverged { get; private set; }
 
+    /// <summary>A primary running alone after its peer was lost (witness-granted); it commits what it holds durably.</summary>
+    public bool Simplex => Role == ReplicaRole.Primary && _simplex;
+
+    /// <summary>The witness refused this replica's failover claim: it answers no client until it rejoins as secondary.</summary>
+    public bool Fenced { get; private set; }
+
     /// <summary>The log entry at <paramref name="index"/>, or null when it is not (or no longer) in memory.</summary>
     public Input? LogEntry(long index) => _log.Contains(index) ? _log.Get(index) : null;
     /// <summary>True when this primary's peer holds every committed entry and acknowledges new ones.</summary>
@@ -129,6 +135,7 @@ public sealed partial class ReplicaCore
         {
             case ClientRequest request: OnClientRequest(request); break;
             case LocalPersisted persisted: OnLocalPersisted(persisted.OpId); break;
+            case PeerReceived when !Solo && (_peerHeardMs = _now) < 0: break;
             case PeerReceived { Message: Append append }: OnAppend(append); break;
             case PeerReceived { Message: AppendReply reply }: OnAppendReply(reply); break;
             case PeerReceived { Message: Probe probe }: OnProbe(probe); break;
@@ -262,6 +269,11 @@ public sealed partial class ReplicaCore
 
     private void OnTick()
     {
+        if (Role is ReplicaRole.Primary or ReplicaRole.Secondary && !Solo && !_simplex && _now - _peerHeardMs > _options.PeerTimeoutMs)
+        {
+            StartFailover();
+            return;
+        }
         switch (Role)
         {
             case ReplicaRole.Primary: PrimaryTick(); break;

@@ -18,6 +18,9 @@ public sealed record ReplicaOptions
     public int MaxUnackedEntries { get; init; } = 16384;
 
     public long HeartbeatIntervalMs { get; init; } = 100;
+
+    /// <summary>Silence from the peer after which a replica in a pair claims the next epoch to go on alone.</summary>
+    public long PeerTimeoutMs { get; init; } = 400;
     public long RetransmitAfterMs { get; init; } = 300;
     public long ProbeIntervalMs { get; init; } = 200;
     public long ClaimRetryMs { get; init; } = 1000;
