@@ -161,6 +161,7 @@ public sealed class LockstepSimulation
                     SendBetweenReplicas(replica.Name == A ? B : A, send.Message);
                     break;
                 case Reply reply:
+                    if (reply.Status == ReplyStatus.Ok) CheckOutputRule(replica, (ClientToken)reply.Token);
                     DeliverReply(reply);
                     break;
                 case ClaimEpoch claim:
@@ -277,12 +278,24 @@ public sealed class LockstepSimulation
         });
     }
 
+    /// <summary>
+    /// Output rule: an answered input is durable in both journals, or, from a simplex primary (which holds the
+    /// witness's grant), in its own.
+    /// </summary>
+    private void CheckOutputRule(SimReplica replying, ClientToken token)
+    {
+        var client = _clients[token.Client];
+        var simplex = replying.Core!.Simplex;
+        foreach (var replica in _replicas.Values)
+        {
+            if (simplex && replica != replying) continue;
+            if (!replica.Journal.Holds(client.Session, token.RequestNo))
+                Violation($"client {client.Id} request {token.RequestNo} answered by {replying.Name}{(simplex ? " (simplex)" : "")} but not durable on {replica.Name}");
+        }
+    }
+
     private void OnAcknowledged(SimClient client, byte[] output)
     {
-        // Output rule: an acknowledged input is durable in both journals.
-        foreach (var replica in _replicas.Values)
-            if (!replica.Journal.Holds(client.Session, client.RequestNo))
-                Violation($"client {client.Id} request {client.RequestNo} acknowledged but not durable on {replica.Name}");
         client.AckedCount[client.RequestNo] = BinaryPrimitives.ReadInt64LittleEndian(output);
         Log($"ack {client.Command} #{client.AckedCount[client.RequestNo]}");
     }
@@ -349,7 +362,8 @@ public sealed class LockstepSimulation
         var b = _replicas[B].Core;
         if (a is null || b is null) return false;
         var roles = new[] { a.Role, b.Role };
-        return roles.Contains(ReplicaRole.Primary) && roles.Contains(ReplicaRole.Secondary) &&
+        var primary = a.Role == ReplicaRole.Primary ? a : b;
+        return roles.Contains(ReplicaRole.Primary) && roles.Contains(ReplicaRole.Secondary) && !primary.Simplex &&
                a.AppliedIndex == b.AppliedIndex && a.AppliedIndex == a.LastIndex && b.AppliedIndex == b.LastIndex;
     }
 
@@ -380,6 +394,6 @@ public sealed class LockstepSimulation
 
     private string Describe() =>
         string.Join("; ", _replicas.Values.Select(r => r.Core is { } c
-            ? $"{r.Name}: {c.Role} e{c.Epoch} last {c.LastIndex} durable {c.DurableIndex} commit {c.CommitIndex} applied {c.AppliedIndex}"
+            ? $"{r.Name}: {c.Role}{(c.Simplex ? " simplex" : "")}{(c.Fenced ? " fenced" : "")} e{c.Epoch} last {c.LastIndex} durable {c.DurableIndex} commit {c.CommitIndex} applied {c.AppliedIndex}"
             : $"{r.Name}: down")) + $"; clients done {_clients.Count(c => c.Done)}/{_clients.Count}; partitioned {_partitioned}; witness down {_witnessDown}";
 }
