@@ -17,8 +17,11 @@ public sealed record Tick : CoreCommand
     public static readonly Tick Instance = new();
 }
 
-/// <summary>The witness granted <paramref name="Epoch"/> to this replica.</summary>
-public sealed record EpochGranted(long Epoch) : CoreCommand;
+/// <summary>The witness granted <paramref name="Epoch"/> to this replica, answering the claim made at RequestedAtMs.</summary>
+public sealed record EpochGranted(long Epoch, long RequestedAtMs = 0) : CoreCommand;
+
+/// <summary>The witness answered a lease renewal made at RequestedAtMs.</summary>
+public sealed record LeaseAnswered(long Epoch, bool Renewed, long RequestedAtMs) : CoreCommand;
 
 /// <summary>The witness refused the claim; <paramref name="GrantedEpoch"/> is the highest epoch it has granted.</summary>
 public sealed record EpochRefused(long Epoch, long GrantedEpoch) : CoreCommand;

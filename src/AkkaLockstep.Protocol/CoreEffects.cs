@@ -17,8 +17,14 @@ public enum ReplyStatus : byte { Ok = 0, NotPrimary = 1, Unavailable = 2, Stale 
 /// <summary>Answer a client request. LeaderHint names the replica believed to be primary, when known.</summary>
 public sealed record Reply(object Token, ReplyStatus Status, byte[] Output, string? LeaderHint) : Effect;
 
-/// <summary>Ask the witness to grant <paramref name="Epoch"/> to this replica.</summary>
-public sealed record ClaimEpoch(long Epoch) : Effect;
+/// <summary>
+/// Ask the witness to grant <paramref name="Epoch"/> to this replica; <paramref name="Simplex"/> asks for a lease
+/// of <paramref name="LeaseMs"/> to run alone. The shell echoes <paramref name="RequestedAtMs"/> in the answer.
+/// </summary>
+public sealed record ClaimEpoch(long Epoch, bool Simplex, long LeaseMs, long RequestedAtMs) : Effect;
+
+/// <summary>Ask the witness to extend (or, with LeaseMs 0, release) this simplex primary's lease.</summary>
+public sealed record RenewLease(long Epoch, long LeaseMs, long RequestedAtMs) : Effect;
 
 public sealed record RoleChanged(ReplicaRole Role, long Epoch) : Effect;
 

@@ -8,9 +8,11 @@ public abstract record PeerMessage;
 /// <summary>
 /// Primary to secondary: entries following (PrevIndex, PrevEpoch), the primary's commit index, and the
 /// primary's hash chain at CheckIndex (0 = no check) for divergence detection. No entries = heartbeat.
+/// TakeoverIndex is the highest index the primary may have committed without this secondary (inherited from
+/// earlier epochs, or committed alone in simplex): the secondary may take over only once it matched that far.
 /// </summary>
 public sealed record Append(long Epoch, long PrevIndex, long PrevEpoch, IReadOnlyList<Input> Entries,
-    long CommitIndex, long CheckIndex, byte[]? CheckHash) : PeerMessage;
+    long CommitIndex, long CheckIndex, byte[]? CheckHash, long TakeoverIndex = 0) : PeerMessage;
 
 /// <summary>
 /// Secondary to primary. Success: the secondary's log matches the primary's up to MatchIndex and is durable

@@ -47,7 +47,8 @@ public sealed partial class ReplicaCore
                 break;
         }
         if (!probe.IsReply) SendProbe(isReply: true);
-        if (Role == ReplicaRole.Joining && !Fenced && probe.Role != ReplicaRole.Primary) ConsiderClaim(probe);
+        // A fenced replica may take part again: a peer that says it is not primary is not serving alone.
+        if (Role == ReplicaRole.Joining && probe.Role != ReplicaRole.Primary) ConsiderClaim(probe);
     }
 
     private void ConsiderClaim(Probe peer)
@@ -61,14 +62,21 @@ public sealed partial class ReplicaCore
     private void ClaimNextEpoch(long epoch)
     {
         _claimEpoch = epoch;
-        _claimSentMs = _now;
         SetRole(ReplicaRole.Candidate);
-        Emit(new ClaimEpoch(_claimEpoch));
+        EmitClaim();
     }
 
-    private void OnEpochGranted(long epoch)
+    /// <summary>A failover claim asks for a lease to run alone; forming a pair needs none.</summary>
+    private void EmitClaim()
+    {
+        _claimSentMs = _now;
+        Emit(new ClaimEpoch(_claimEpoch, _failover, _options.LeaseMs, _now));
+    }
+
+    private void OnEpochGranted(long epoch, long requestedAtMs)
     {
         if (Role != ReplicaRole.Candidate || epoch != _claimEpoch) return;
+        if (_failover) ExtendLease(requestedAtMs);
         Epoch = epoch;
         _claimEpoch = 0;
         PersistEpochOp(epoch);

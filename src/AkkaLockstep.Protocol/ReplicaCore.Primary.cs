@@ -28,6 +28,11 @@ public sealed partial class ReplicaCore
     private long _lastCheckSent;
     private string? _peerIncarnation;
     private bool _simplex;
+    // Highest index this primary may have committed without its peer holding it; see Append.TakeoverIndex.
+    private long _takeoverIndex;
+    // This simplex primary may commit alone until then (its own clock); see WitnessRegister.
+    private long _leaseValidUntil;
+    private long _lastLeaseRequestMs;
 
     /// <summary>Requests queued at this primary, not yet sequenced.</summary>
     public int PendingRequests => _pending.Count;
@@ -120,7 +125,7 @@ public sealed partial class ReplicaCore
             checkHash = _machine.Hash.Value;
             _lastCheckSent = AppliedIndex;
         }
-        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash)));
+        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash, _takeoverIndex)));
         _lastSendMs = _now;
     }
 
@@ -165,11 +170,18 @@ public sealed partial class ReplicaCore
 
     private void AdvanceCommit()
     {
-        // Back to duplex once the returning peer holds everything committed alone.
-        if (_simplex && _peerMatch >= CommitIndex && _peerMatch > 0) _simplex = false;
+        // Back to duplex once the returning peer holds everything committed alone; the lease is no longer needed.
+        if (_simplex && _peerMatch >= CommitIndex && _peerMatch > 0)
+        {
+            _simplex = false;
+            Emit(new RenewLease(Epoch, 0, _now));
+        }
+        // Simplex, commit only under a live lease: otherwise the witness may already have granted a newer epoch.
+        if (_simplex && _now >= _leaseValidUntil) return;
         var commit = Solo || _simplex ? DurableIndex : Math.Min(DurableIndex, _peerMatch);
         if (commit <= CommitIndex) return;
         CommitIndex = commit;
+        if (_simplex) _takeoverIndex = Math.Max(_takeoverIndex, commit);
         while (_uncommittedBatchEnds.Count > 0 && _uncommittedBatchEnds.Peek() <= commit) _uncommittedBatchEnds.Dequeue();
         ApplyUpTo(commit);
         Sequence();
@@ -183,6 +195,31 @@ public sealed partial class ReplicaCore
         Emit(new Reply(waiting.Token, status, result.Output, Self));
         if (waiting.MoreTokens is null) return;
         foreach (var token in waiting.MoreTokens) Emit(new Reply(token, status, result.Output, Self));
+    }
+
+    private void SimplexTick()
+    {
+        if (_now - _lastLeaseRequestMs < _options.LeaseRenewEveryMs) return;
+        _lastLeaseRequestMs = _now;
+        Emit(new RenewLease(Epoch, _options.LeaseMs, _now));
+    }
+
+    private void ExtendLease(long requestedAtMs) =>
+        _leaseValidUntil = Math.Max(_leaseValidUntil, requestedAtMs + _options.LeaseMs - _options.LeaseMarginMs);
+
+    private void OnLeaseAnswered(LeaseAnswered answer)
+    {
+        if (Role != ReplicaRole.Primary || answer.Epoch != Epoch || !_simplex) return;
+        if (answer.Renewed)
+        {
+            ExtendLease(answer.RequestedAtMs);
+            AdvanceCommit();
+        }
+        else
+        {
+            // The witness moved on to another holder: this replica must not answer alone any more.
+            StepDown(Epoch);
+        }
     }
 
     private void PrimaryTick()
@@ -201,6 +238,8 @@ public sealed partial class ReplicaCore
     private void BecomePrimary(bool simplex)
     {
         _simplex = simplex;
+        _takeoverIndex = _log.LastIndex;
+        _lastLeaseRequestMs = _now;
         Fenced = false;
         SetRole(ReplicaRole.Primary);
         _peerNext = _log.LastIndex + 1;

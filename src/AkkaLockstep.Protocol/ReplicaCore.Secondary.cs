@@ -5,6 +5,8 @@ public sealed partial class ReplicaCore
 {
     // Highest index known to match the current primary's log.
     private long _matched;
+    // From the primary's appends: this secondary may take over only after matching this far.
+    private long _primaryTakeoverIndex;
     private long _lastAcked;
     private bool _replyOwed;
     private readonly SortedDictionary<long, byte[]> _expectedHashes = new();
@@ -23,6 +25,8 @@ public sealed partial class ReplicaCore
             return;
         }
         if (append.Epoch > Epoch || Role != ReplicaRole.Secondary) FollowEpoch(append.Epoch);
+        // Recorded before log matching: a lagging secondary must know it is not fit to take over.
+        _primaryTakeoverIndex = Math.Max(_primaryTakeoverIndex, append.TakeoverIndex);
 
         if (append.PrevIndex > _log.LastIndex)
         {
@@ -84,6 +88,7 @@ public sealed partial class ReplicaCore
         Fenced = false;
         _peerHeardMs = _now;
         _matched = AppliedIndex;
+        _primaryTakeoverIndex = 0;
         _lastAcked = 0;
         _expectedHashes.Clear();
         SetRole(ReplicaRole.Secondary);

@@ -140,7 +140,8 @@ public sealed partial class ReplicaCore
             case PeerReceived { Message: AppendReply reply }: OnAppendReply(reply); break;
             case PeerReceived { Message: Probe probe }: OnProbe(probe); break;
             case Tick: OnTick(); break;
-            case EpochGranted granted: OnEpochGranted(granted.Epoch); break;
+            case EpochGranted granted: OnEpochGranted(granted.Epoch, granted.RequestedAtMs); break;
+            case LeaseAnswered answer: OnLeaseAnswered(answer); break;
             case EpochRefused refused: OnEpochRefused(refused.Epoch, refused.GrantedEpoch); break;
             default: throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name);
         }
@@ -269,19 +270,22 @@ public sealed partial class ReplicaCore
 
     private void OnTick()
     {
-        if (Role is ReplicaRole.Primary or ReplicaRole.Secondary && !Solo && !_simplex && _now - _peerHeardMs > _options.PeerTimeoutMs)
+        if (Role is ReplicaRole.Primary or ReplicaRole.Secondary && !Solo && !_simplex && _now - _peerHeardMs > _options.PeerTimeoutMs &&
+            (Role == ReplicaRole.Primary || _matched >= _primaryTakeoverIndex))
         {
             StartFailover();
             return;
         }
         switch (Role)
         {
-            case ReplicaRole.Primary: PrimaryTick(); break;
+            case ReplicaRole.Primary:
+                if (_simplex) SimplexTick();
+                PrimaryTick();
+                break;
             case ReplicaRole.Joining when Solo: ClaimNextEpoch(Epoch + 1); break;
             case ReplicaRole.Joining when _now - _lastProbeMs >= _options.ProbeIntervalMs: SendProbe(isReply: false); break;
             case ReplicaRole.Candidate when _claimEpoch > 0 && _now - _claimSentMs >= _options.ClaimRetryMs:
-                Emit(new ClaimEpoch(_claimEpoch));
-                _claimSentMs = _now;
+                EmitClaim();
                 break;
         }
     }

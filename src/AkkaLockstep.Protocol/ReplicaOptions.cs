@@ -22,6 +22,13 @@ public sealed record ReplicaOptions
     /// <summary>Silence from the peer after which a replica in a pair claims the next epoch to go on alone.</summary>
     public long PeerTimeoutMs { get; init; } = 400;
     public long RetransmitAfterMs { get; init; } = 300;
+    /// <summary>How long a simplex primary's witness lease lasts, and how often it is renewed.</summary>
+    public long LeaseMs { get; init; } = 2000;
+    public long LeaseRenewEveryMs { get; init; } = 400;
+
+    /// <summary>Allowance for clock-rate differences: a simplex primary stops committing this long before its lease ends.</summary>
+    public long LeaseMarginMs { get; init; } = 300;
+
     public long ProbeIntervalMs { get; init; } = 200;
     public long ClaimRetryMs { get; init; } = 1000;
 

@@ -61,9 +61,9 @@ public sealed class PairHarness
                     _wire.Enqueue((name == "a" ? "b" : "a", send.Message));
                     break;
                 case ClaimEpoch claim:
-                    var (granted, next) = Witness.Claim(claim.Epoch, Cores[name].Incarnation);
+                    var (granted, next) = Witness.Claim(claim.Epoch, Cores[name].Incarnation, claim.Simplex, Now, claim.LeaseMs);
                     Witness = next;
-                    Feed(name, granted ? new EpochGranted(claim.Epoch) : new EpochRefused(claim.Epoch, next.GrantedEpoch));
+                    Feed(name, granted ? new EpochGranted(claim.Epoch, claim.RequestedAtMs) : new EpochRefused(claim.Epoch, next.GrantedEpoch));
                     break;
                 case Reply reply:
                     Replies.Add(reply);

@@ -7,8 +7,8 @@ public sealed class WitnessRegisterTests
     [Fact]
     public void Grants_an_epoch_to_the_first_claimant_only()
     {
-        var (first, register) = WitnessRegister.Empty.Claim(1, "a#1");
-        var (second, after) = register.Claim(1, "b#1");
+        var (first, register) = WitnessRegister.Empty.Claim(1, "a#1", false, 0, 0);
+        var (second, after) = register.Claim(1, "b#1", false, 0, 0);
         Assert.True(first);
         Assert.False(second);
         Assert.Equal("a#1", after.Holder);
@@ -17,11 +17,35 @@ public sealed class WitnessRegisterTests
     [Fact]
     public void A_repeated_claim_by_the_same_incarnation_is_granted_again_but_not_by_a_restarted_one()
     {
-        var (_, register) = WitnessRegister.Empty.Claim(3, "a#1");
-        Assert.True(register.Claim(3, "a#1").Granted);
-        Assert.False(register.Claim(3, "a#2").Granted);
-        Assert.False(register.Claim(2, "b#1").Granted);
-        Assert.True(register.Claim(4, "b#1").Granted);
+        var (_, register) = WitnessRegister.Empty.Claim(3, "a#1", false, 0, 0);
+        Assert.True(register.Claim(3, "a#1", false, 0, 0).Granted);
+        Assert.False(register.Claim(3, "a#2", false, 0, 0).Granted);
+        Assert.False(register.Claim(2, "b#1", false, 0, 0).Granted);
+        Assert.True(register.Claim(4, "b#1", false, 0, 0).Granted);
+    }
+
+    [Fact]
+    public void A_live_simplex_lease_blocks_every_other_claimant_until_it_expires_or_is_released()
+    {
+        var (_, leased) = WitnessRegister.Empty.Claim(5, "a#1", simplex: true, nowMs: 1_000, leaseMs: 2_000);
+        Assert.False(leased.Claim(6, "b#1", false, 2_999, 0).Granted);
+        Assert.True(leased.Claim(6, "a#1", true, 2_999, 2_000).Granted);
+        var (renewed, longer) = leased.Renew(5, "a#1", 2_500, 2_000);
+        Assert.True(renewed);
+        Assert.False(longer.Claim(6, "b#1", false, 4_000, 0).Granted);
+        Assert.True(longer.Claim(6, "b#1", false, 4_500, 0).Granted);
+        var (_, released) = leased.Renew(5, "a#1", 1_500, 0);
+        Assert.True(released.Claim(6, "b#1", false, 1_501, 0).Granted);
+        Assert.False(leased.Renew(5, "b#1", 1_500, 2_000).Renewed);
+    }
+
+    [Fact]
+    public void A_restarted_witness_honours_any_lease_for_a_full_term()
+    {
+        var (_, register) = WitnessRegister.Empty.Claim(2, "a#1", false, 0, 0);
+        var recovered = register.AfterRestart(10_000, 2_000);
+        Assert.False(recovered.Claim(3, "b#1", false, 11_000, 0).Granted);
+        Assert.True(recovered.Claim(3, "b#1", false, 12_001, 0).Granted);
     }
 }
 
@@ -32,6 +56,7 @@ public sealed class SoloReplicaTests
     {
         var core = new ReplicaCore("h1", null, true, "h1#1", new AkkaLockstep.Guests.Kv.KvGuest(), 1);
         var claim = Assert.Single(core.Start(0).OfType<ClaimEpoch>());
+        Assert.False(claim.Simplex);
         var epochOp = core.Handle(new EpochGranted(claim.Epoch), 1).OfType<PersistEpoch>().Single().OpId;
         core.Handle(new LocalPersisted(epochOp), 2);
         Assert.Equal(ReplicaRole.Primary, core.Role);
