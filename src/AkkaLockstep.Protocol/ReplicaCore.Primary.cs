@@ -27,6 +27,8 @@ public sealed partial class ReplicaCore
     private long _lastSendMs;
     private long _lastCheckSent;
     private string? _peerIncarnation;
+    // The last log index when this replica became primary: entries up to it came from earlier epochs.
+    private long _inheritedLastIndex;
 
     /// <summary>Requests queued at this primary, not yet sequenced.</summary>
     public int PendingRequests => _pending.Count;
@@ -198,6 +200,7 @@ public sealed partial class ReplicaCore
     private void BecomePrimary()
     {
         SetRole(ReplicaRole.Primary);
+        _inheritedLastIndex = _log.LastIndex;
         _peerNext = _log.LastIndex + 1;
         _peerMatch = 0;
         _peerRewind = 0;
