@@ -33,6 +33,8 @@ public sealed partial class ReplicaCore
     // This simplex primary may commit alone until then (its own clock); see WitnessRegister.
     private long _leaseValidUntil;
     private long _lastLeaseRequestMs;
+    // The last log index when this replica became primary: entries up to it came from earlier epochs.
+    private long _inheritedLastIndex;
 
     /// <summary>Requests queued at this primary, not yet sequenced.</summary>
     public int PendingRequests => _pending.Count;
@@ -242,6 +244,7 @@ public sealed partial class ReplicaCore
         _lastLeaseRequestMs = _now;
         Fenced = false;
         SetRole(ReplicaRole.Primary);
+        _inheritedLastIndex = _log.LastIndex;
         _peerNext = _log.LastIndex + 1;
         _peerMatch = 0;
         _peerRewind = 0;

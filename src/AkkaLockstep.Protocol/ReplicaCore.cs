@@ -62,8 +62,13 @@ public sealed partial class ReplicaCore
 
     /// <summary>The log entry at <paramref name="index"/>, or null when it is not (or no longer) in memory.</summary>
     public Input? LogEntry(long index) => _log.Contains(index) ? _log.Get(index) : null;
-    /// <summary>True when this primary's peer holds every committed entry and acknowledges new ones.</summary>
-    public bool Duplex => Role == ReplicaRole.Primary && _peerMatch >= CommitIndex && _peerHeardMs >= _now - 3 * _options.HeartbeatIntervalMs;
+    /// <summary>
+    /// True when this primary's peer holds every committed entry and acknowledges new ones, and every entry this
+    /// primary inherited from earlier epochs has committed (after a restart of both replicas CommitIndex starts at
+    /// the applied index, so "peer holds every committed entry" alone would be true before the peer answered once).
+    /// </summary>
+    public bool Duplex => Role == ReplicaRole.Primary && !_simplex && CommitIndex >= _inheritedLastIndex && _peerMatch >= CommitIndex &&
+                          _peerHeardMs >= _now - 3 * _options.HeartbeatIntervalMs;
     public long PeerMatchIndex => _peerMatch;
     /// <summary>The replica believed to be primary, if known.</summary>
     public string? LeaderHint => Role switch

@@ -34,12 +34,13 @@ public static class PortScheme
             .ToList();
     }
 
-    /// <summary>Every member joins through the witness, which is started first.</summary>
-    public static string Seed(IReadOnlyList<MemberRecord> members)
-    {
-        var witness = members.Single(m => m.Role == Host.HostOptions.WitnessRole);
-        return $"akka.tcp://{Host.HostOptions.ActorSystemName}@{witness.Hostname}:{witness.Port}";
-    }
+    /// <summary>
+    /// Every member is a seed, the witness first (it forms the cluster when all start together). With the witness
+    /// as the only seed, a restarted witness would form a cluster of its own instead of rejoining the hosts.
+    /// </summary>
+    public static string Seed(IReadOnlyList<MemberRecord> members) =>
+        string.Join(",", members.OrderBy(m => m.Role == Host.HostOptions.WitnessRole ? 0 : 1)
+            .Select(m => $"akka.tcp://{Host.HostOptions.ActorSystemName}@{m.Hostname}:{m.Port}"));
 
     /// <summary>The endpoint the CLI talks to by default: the first host's (hosts serve every command).</summary>
     public static string Endpoint(IReadOnlyList<MemberRecord> members) =>

@@ -17,6 +17,10 @@ public sealed class ReplicaManagerActor : ReceiveActor
     private readonly HostDirectory _directory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _replicas = new();
+    // Replicas told to unprotect that are still deleting their journal. A VM protected again under the same name
+    // gets its new replica only once the old one has terminated: the child name is free again then, and the new
+    // replica cannot recover events the old one was still deleting.
+    private readonly Dictionary<string, IActorRef> _stopping = new();
 
     public ReplicaManagerActor(HostDirectory directory)
     {
@@ -33,6 +37,8 @@ public sealed class ReplicaManagerActor : ReceiveActor
         });
         Receive<Terminated>(terminated =>
         {
+            foreach (var (name, _) in _stopping.Where(r => r.Value.Equals(terminated.ActorRef)).ToArray())
+                _stopping.Remove(name);
             foreach (var (name, actor) in _replicas.Where(r => r.Value.Equals(terminated.ActorRef)).ToArray())
             {
                 _replicas.Remove(name);
@@ -66,11 +72,17 @@ public sealed class ReplicaManagerActor : ReceiveActor
             _log.Info("{0} is no longer protected on {1}: removing its replica", name, _directory.Self);
             replica.Tell(Unprotect.Instance);
             _replicas.Remove(name);
+            _stopping[name] = replica;
             _directory.RemoveLocalReplica(name);
         }
         foreach (var (name, vm) in mine)
         {
             if (_replicas.ContainsKey(name)) continue;
+            if (_stopping.ContainsKey(name))
+            {
+                _log.Info("{0} is protected again on {1}: its new replica starts once the old one has deleted its journal", name, _directory.Self);
+                continue;
+            }
             var child = Context.ActorOf(VmReplicaActor.Props(vm, _directory), Uri.EscapeDataString(name));
             Context.Watch(child);
             _replicas[name] = child;

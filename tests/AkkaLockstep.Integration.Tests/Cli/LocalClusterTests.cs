@@ -25,7 +25,7 @@ public sealed class LocalClusterTests : IDisposable
         Assert.Equal(
             [("witness", "witness", 4053, 9110, 0), ("h1", "host", 4054, 9111, 9200), ("h2", "host", 4055, 9112, 9201)],
             members.Select(m => (m.Name, m.Role, m.Port, m.CommandPort, m.ClientPort)));
-        Assert.Equal("akka.tcp://lockstep@127.0.0.1:4053", PortScheme.Seed(members));
+        Assert.Equal("akka.tcp://lockstep@127.0.0.1:4053,akka.tcp://lockstep@127.0.0.1:4054,akka.tcp://lockstep@127.0.0.1:4055", PortScheme.Seed(members));
         Assert.Equal("http://127.0.0.1:9111/", PortScheme.Endpoint(members));
         Assert.Equal(("/state/h1", "/state/h1.log"), (members[1].DataDir, members[1].Log));
     }

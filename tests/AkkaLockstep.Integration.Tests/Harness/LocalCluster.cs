@@ -18,7 +18,8 @@ public sealed class LocalCluster : IAsyncDisposable
         Root = Path.Combine(Path.GetTempPath(), "lockstep-it-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Root);
         var ports = FreePorts.Pick(3 * (hosts + 1));
-        var seeds = new[] { $"akka.tcp://lockstep@127.0.0.1:{ports[0]}" };
+        // Every member is a seed, the witness first, as `lockstep up` does.
+        var seeds = Enumerable.Range(0, hosts + 1).Select(i => $"akka.tcp://lockstep@127.0.0.1:{ports[3 * i]}").ToArray();
         Members.Add(new MemberProcess("witness", "witness", ports[0], 0, ports[1], Path.Combine(Root, "witness"),
             Path.Combine(Root, "witness.log"), seeds, postgresFor?.Invoke("witness")));
         for (var i = 1; i <= hosts; i++)

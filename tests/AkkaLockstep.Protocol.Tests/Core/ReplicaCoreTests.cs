@@ -171,4 +171,27 @@ public sealed class ReplicaCoreTests
         Assert.Contains(effects, e => e is Alarm a && a.Message.Contains("divergence"));
         Assert.True(b.Diverged);
     }
+
+    [Fact]
+    public void A_primary_after_a_restart_is_not_duplex_before_its_peer_acknowledged_the_inherited_log()
+    {
+        // Both replicas restarted: "a" recovered three uncommitted entries of epoch 1 (nothing applied yet).
+        var a = new ReplicaCore("a", "b", true, "a#2", new KvGuest(), 1);
+        a.RecoverEpoch(1);
+        a.RecoverEntries(Enumerable.Range(1, 3)
+            .Select(i => new Input(i, 1, i, (ulong)i, Session, i, KvCommand.Put($"k{i}", [(byte)i]).Encode())).ToArray());
+        var effects = a.Start(1_000).ToList();
+        effects.AddRange(a.Handle(new PeerReceived(new Probe(1, 1, 3, ReplicaRole.Joining, false, "b#2")), 1_001));
+        Assert.Equal(2, Assert.Single(effects.OfType<ClaimEpoch>()).Epoch);
+        effects = a.Handle(new EpochGranted(2), 1_002).ToList();
+        effects.AddRange(a.Handle(new LocalPersisted(effects.OfType<PersistEpoch>().Single().OpId), 1_003));
+        Assert.Equal(ReplicaRole.Primary, a.Role);
+        Assert.Equal(0, a.CommitIndex);
+        Assert.False(a.Duplex, "duplex reported before the peer acknowledged anything in the new epoch");
+
+        a.Handle(new PeerReceived(new AppendReply(2, true, 3, 3, false, "b#2")), 1_004);
+        Assert.Equal(3, a.CommitIndex);
+        Assert.Equal(3, a.AppliedIndex);
+        Assert.True(a.Duplex);
+    }
 }
