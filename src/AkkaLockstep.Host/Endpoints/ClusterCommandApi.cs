@@ -71,6 +71,7 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
         var state = infos.Any(r => r.State == "diverged") ? "diverged"
             : vm.Unprotected ? infos[0].State
             : primary is { State: "duplex" } && infos.Any(r => r.Role == "secondary") ? "duplex"
+            : primary is { State: "simplex" } ? "simplex"
             : primary is not null ? "degraded"
             : "forming";
         return new VmInfo(vm.Name, vm.Kind, vm.Hosts, primary?.Host, infos.Max(r => r.Epoch), state, infos);

@@ -34,6 +34,7 @@ public static class ProtoMapping
                 {
                     Epoch = a.Epoch, PrevIndex = a.PrevIndex, PrevEpoch = a.PrevEpoch, CommitIndex = a.CommitIndex,
                     CheckIndex = a.CheckIndex, CheckHash = a.CheckHash is null ? ByteString.Empty : ByteString.CopyFrom(a.CheckHash),
+                    TakeoverIndex = a.TakeoverIndex,
                 };
                 append.Entries.AddRange(a.Entries.Select(ToProto));
                 envelope.Append = append;
@@ -63,7 +64,8 @@ public static class ProtoMapping
     {
         PeerEnvelopeProto.BodyOneofCase.Append => new Append(envelope.Append.Epoch, envelope.Append.PrevIndex,
             envelope.Append.PrevEpoch, envelope.Append.Entries.FromProto(), envelope.Append.CommitIndex,
-            envelope.Append.CheckIndex, envelope.Append.CheckHash.IsEmpty ? null : envelope.Append.CheckHash.ToByteArray()),
+            envelope.Append.CheckIndex, envelope.Append.CheckHash.IsEmpty ? null : envelope.Append.CheckHash.ToByteArray(),
+            envelope.Append.TakeoverIndex),
         PeerEnvelopeProto.BodyOneofCase.AppendReply => new AppendReply(envelope.AppendReply.Epoch, envelope.AppendReply.Success,
             envelope.AppendReply.MatchIndex, envelope.AppendReply.HintIndex, envelope.AppendReply.Diverged,
             envelope.AppendReply.Incarnation),

@@ -85,7 +85,12 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 Execute(_core.Handle(new PeerReceived(peerMessage), Now));
                 break;
             case ClaimEpochResponseProto answer when answer.Vm == _vm.Name:
-                Execute(_core.Handle(answer.Granted ? new EpochGranted(answer.Epoch) : new EpochRefused(answer.Epoch, answer.GrantedEpoch), Now));
+                Execute(_core.Handle(answer.Granted
+                    ? new EpochGranted(answer.Epoch, answer.RequestedAtMs)
+                    : new EpochRefused(answer.Epoch, answer.GrantedEpoch), Now));
+                break;
+            case RenewLeaseResponseProto answer when answer.Vm == _vm.Name:
+                Execute(_core.Handle(new LeaseAnswered(answer.Epoch, answer.Renewed, answer.RequestedAtMs), Now));
                 break;
             case ReplicaTick:
                 Execute(_core.Handle(Tick.Instance, Now));
@@ -140,11 +145,18 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     Answer((ClientCommand)reply.Token, reply);
                     break;
                 case ClaimEpoch claim:
-                    if (_directory.Witness is { } witness)
-                        Context.ActorSelection(new RootActorPath(witness.Address) / "user" / "witness").Tell(
-                            new ClaimEpochRequestProto { Vm = _vm.Name, Epoch = claim.Epoch, Claimant = _core.Incarnation }, Self);
-                    else
-                        _log.Warning("{0}: cannot claim epoch {1}: no witness in the cluster", _vm.Name, claim.Epoch);
+                    TellWitness(new ClaimEpochRequestProto
+                    {
+                        Vm = _vm.Name, Epoch = claim.Epoch, Claimant = _core.Incarnation, Simplex = claim.Simplex,
+                        LeaseMs = claim.LeaseMs, RequestedAtMs = claim.RequestedAtMs,
+                    }, $"claim epoch {claim.Epoch}");
+                    break;
+                case RenewLease renew:
+                    TellWitness(new RenewLeaseRequestProto
+                    {
+                        Vm = _vm.Name, Epoch = renew.Epoch, Claimant = _core.Incarnation, LeaseMs = renew.LeaseMs,
+                        RequestedAtMs = renew.RequestedAtMs,
+                    }, "renew its lease");
                     break;
                 case RoleChanged changed:
                     _directory.SetLocalState(_vm.Name, new LocalReplicaState(changed.Role, changed.Epoch, _core.LeaderHint));
@@ -155,6 +167,15 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     break;
             }
         }
+    }
+
+    /// <summary>The witness is found by membership; without one, claims wait (the core retries) and the VM stalls safely.</summary>
+    private void TellWitness(object request, string what)
+    {
+        if (_directory.Witness is { } witness)
+            Context.ActorSelection(new RootActorPath(witness.Address) / "user" / "witness").Tell(request, Self);
+        else
+            _log.Warning("{0}: cannot {1}: no witness in the cluster", _vm.Name, what);
     }
 
     private void Answer(ClientCommand command, Reply reply)
@@ -194,10 +215,10 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     {
         var state = _core.Diverged ? "diverged" : _core.Solo ? (_core.Role == ReplicaRole.Primary ? "unprotected" : "joining") : _core.Role switch
         {
-            ReplicaRole.Primary => _core.Duplex ? "duplex" : "waiting-for-peer",
+            ReplicaRole.Primary => _core.Simplex ? "simplex" : _core.Duplex ? "duplex" : "waiting-for-peer",
             ReplicaRole.Secondary => "duplex",
             ReplicaRole.Candidate => "claiming",
-            ReplicaRole.Fenced => "fenced",
+            _ when _core.Fenced => "fenced",
             _ => "joining",
         };
         return new ReplicaStatusProto
