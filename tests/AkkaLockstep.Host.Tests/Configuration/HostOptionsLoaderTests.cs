@@ -43,7 +43,8 @@ public sealed class HostOptionsLoaderTests : IDisposable
         var (o, file) = Load();
         Assert.Equal(path, file);
         Assert.Equal(("from-file", HostOptions.HostRole, 4054, 9200, 9111), (o.Name, o.Role, o.Port, o.ClientPort, o.CommandPort));
-        Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053"], o.Seeds);
+        // Every member is a seed, the witness first: a restarted witness rejoins the hosts.
+        Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053", "akka.tcp://lockstep@127.0.0.1:4054", "akka.tcp://lockstep@127.0.0.1:4055"], o.Seeds);
         Assert.Null(o.PostgresConnectionString);
     }
 
@@ -197,6 +198,7 @@ public sealed class HostOptionsLoaderTests : IDisposable
 
         Assert.Equal(Path.Combine(repository, "config", role + ".json"), file);
         Assert.Equal((name, port, clientPort, commandPort), (o.Name, o.Port, o.ClientPort, o.CommandPort));
-        Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053"], o.Seeds);
+        // Every member is a seed, the witness first: a restarted witness rejoins the hosts.
+        Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053", "akka.tcp://lockstep@127.0.0.1:4054", "akka.tcp://lockstep@127.0.0.1:4055"], o.Seeds);
     }
 }
