@@ -43,8 +43,7 @@ public sealed class HostOptionsLoaderTests : IDisposable
         var (o, file) = Load();
         Assert.Equal(path, file);
         Assert.Equal(("from-file", HostOptions.HostRole, 4054, 9200, 9111), (o.Name, o.Role, o.Port, o.ClientPort, o.CommandPort));
-        // Every member is a seed, the witness first: a restarted witness rejoins the hosts.
-        Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053", "akka.tcp://lockstep@127.0.0.1:4054", "akka.tcp://lockstep@127.0.0.1:4055"], o.Seeds);
+        Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053"], o.Seeds);
         Assert.Null(o.PostgresConnectionString);
     }
 
