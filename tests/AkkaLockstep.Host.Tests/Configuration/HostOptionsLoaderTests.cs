@@ -197,6 +197,7 @@ public sealed class HostOptionsLoaderTests : IDisposable
 
         Assert.Equal(Path.Combine(repository, "config", role + ".json"), file);
         Assert.Equal((name, port, clientPort, commandPort), (o.Name, o.Port, o.ClientPort, o.CommandPort));
-        Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053"], o.Seeds);
+        // Every member is a seed, the witness first: a restarted witness rejoins the hosts.
+        Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053", "akka.tcp://lockstep@127.0.0.1:4054", "akka.tcp://lockstep@127.0.0.1:4055"], o.Seeds);
     }
 }

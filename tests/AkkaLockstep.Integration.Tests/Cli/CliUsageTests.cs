@@ -35,17 +35,6 @@ public sealed class CliUsageTests : IDisposable
         Assert.Contains(expected, output);
     }
 
-    [Theory]
-    [InlineData("demo", "demo: not implemented yet")]
-    [InlineData("demo --json --seconds 5", "demo: not implemented yet")]
-    [InlineData("bench --json --seconds 5 --sessions 3", "bench: not implemented yet")]
-    public async Task Demo_and_bench_are_placeholders_for_now(string commandLine, string message)
-    {
-        var (exit, _, error) = await _cli.RunAsync(commandLine.Split(' '));
-        Assert.Equal(2, exit);
-        Assert.Contains(message, error);
-    }
-
     [Fact]
     public async Task Host_settings_are_validated_before_the_member_starts()
     {

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using AkkaLockstep.Cli.LocalCluster;
+
+namespace AkkaLockstep.Integration.Tests.Cli;
+
+/// <summary>
+/// `lockstep demo --json` and `lockstep bench --json` end to end against a local cluster that `up` starts in a
+/// temp state folder on free ports; `down` stops it by PID whatever happens.
+/// </summary>
+public sealed class DemoAndBenchTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    [Fact]
+    public async Task Demo_and_bench_report_json_with_nothing_lost_or_duplicated()
+    {
+        var basePort = FreeBasePort();
+        var (upExit, _, upError) = await _cli.RunAsync("up", "--base-port", basePort.ToString());
+        Assert.True(upExit == 0, upError);
+        try
+        {
+            var (demoExit, demoOut, demoError) = await _cli.RunAsync("demo", "--json", "--seconds", "3");
+            Assert.True(demoExit == 0, demoError + demoOut);
+            using var demo = JsonDocument.Parse(demoOut);
+            var report = demo.RootElement;
+            Assert.True(report.GetProperty("acked").GetInt64() > 0);
+            Assert.Equal(report.GetProperty("sent").GetInt64(), report.GetProperty("acked").GetInt64());
+            Assert.Equal(0, report.GetProperty("lost").GetInt64());
+            Assert.Equal(0, report.GetProperty("duplicated").GetInt64());
+            Assert.True(report.GetProperty("replicas_identical").GetBoolean());
+
+            var (benchExit, benchOut, benchError) = await _cli.RunAsync("bench", "--json", "--seconds", "2", "--sessions", "4");
+            Assert.True(benchExit == 0, benchError + benchOut);
+            using var bench = JsonDocument.Parse(benchOut);
+            var modes = bench.RootElement.GetProperty("modes").EnumerateArray().ToArray();
+            Assert.Equal(["unprotected", "duplex"], modes.Select(m => m.GetProperty("mode").GetString()));
+            Assert.All(modes, m => Assert.True(m.GetProperty("ops_per_s").GetDouble() > 0));
+            Assert.True(bench.RootElement.GetProperty("ratio_duplex_unprotected").GetDouble() > 0);
+        }
+        finally
+        {
+            await _cli.RunAsync("down");
+        }
+    }
+
+    /// <summary>A base port whose whole scheme (remoting, command and client ports) is free right now.</summary>
+    private int FreeBasePort()
+    {
+        var random = new Random();
+        var (min, max) = PortScheme.BasePortRange;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var candidate = random.Next(Math.Max(min, 20_000), Math.Min(max, 50_000));
+            var members = PortScheme.Members(candidate, _cli.StateDirectory);
+            if (members.SelectMany(m => new[] { m.Port, m.CommandPort, m.ClientPort }).Where(p => p > 0).All(PortProbe.IsFree))
+                return candidate;
+        }
+        throw new InvalidOperationException("no free base port found");
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
