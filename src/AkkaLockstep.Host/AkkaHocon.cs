@@ -6,6 +6,13 @@ namespace AkkaLockstep.Host;
 internal static class AkkaHocon
 {
     public static readonly Config Base = ConfigurationFactory.ParseString("""
+        # Replicas get their own threads: heartbeats and acknowledgements must not queue behind client-endpoint
+        # work on the shared thread pool, or a busy host looks dead to its peer and fails over for nothing.
+        lockstep-replica-dispatcher {
+          type = ForkJoinDispatcher
+          throughput = 100
+          dedicated-thread-pool { thread-count = 2 }
+        }
         akka {
           loglevel = INFO
           stdout-loglevel = WARNING

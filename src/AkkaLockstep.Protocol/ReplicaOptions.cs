@@ -20,7 +20,7 @@ public sealed record ReplicaOptions
     public long HeartbeatIntervalMs { get; init; } = 100;
 
     /// <summary>Silence from the peer after which a replica in a pair claims the next epoch to go on alone.</summary>
-    public long PeerTimeoutMs { get; init; } = 400;
+    public long PeerTimeoutMs { get; init; } = 500;
     public long RetransmitAfterMs { get; init; } = 300;
     /// <summary>How long a simplex primary's witness lease lasts, and how often it is renewed.</summary>
     public long LeaseMs { get; init; } = 2000;

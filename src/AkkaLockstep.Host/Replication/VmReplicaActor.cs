@@ -40,7 +40,10 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             (ulong)Random.Shared.NextInt64());
     }
 
-    public static Props Props(VmPlacement vm, HostDirectory directory) => Akka.Actor.Props.Create(() => new VmReplicaActor(vm, directory));
+    public const string Dispatcher = "lockstep-replica-dispatcher";
+
+    public static Props Props(VmPlacement vm, HostDirectory directory) =>
+        Akka.Actor.Props.Create(() => new VmReplicaActor(vm, directory)).WithDispatcher(Dispatcher);
 
     public override string PersistenceId => $"replica|{_vm.Name}|{_directory.Self}";
 
