@@ -10,6 +10,7 @@ public abstract record PeerMessage;
 /// primary's hash chain at CheckIndex (0 = no check) for divergence detection. No entries = heartbeat.
 /// TakeoverIndex is the highest index the primary may have committed without this secondary (inherited from
 /// earlier epochs, or committed alone in simplex): the secondary may take over only once it matched that far.
+/// A simplex primary sends long.MaxValue: it may commit more alone at any moment, so its secondary never takes over.
 /// </summary>
 public sealed record Append(long Epoch, long PrevIndex, long PrevEpoch, IReadOnlyList<Input> Entries,
     long CommitIndex, long CheckIndex, byte[]? CheckHash, long TakeoverIndex = 0) : PeerMessage;

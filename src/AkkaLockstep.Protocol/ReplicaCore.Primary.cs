@@ -35,6 +35,8 @@ public sealed partial class ReplicaCore
     private long _lastLeaseRequestMs;
     // The last log index when this replica became primary: entries up to it came from earlier epochs.
     private long _inheritedLastIndex;
+    // Index of this epoch's opening no-op: nothing commits before it does (Raft's rule for earlier-epoch entries).
+    private long _epochStartIndex;
 
     /// <summary>Requests queued at this primary, not yet sequenced.</summary>
     public int PendingRequests => _pending.Count;
@@ -127,7 +129,9 @@ public sealed partial class ReplicaCore
             checkHash = _machine.Hash.Value;
             _lastCheckSent = AppliedIndex;
         }
-        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash, _takeoverIndex)));
+        // While simplex this primary may commit what the secondary never sees: no takeover until duplex again.
+        var takeover = _simplex ? long.MaxValue : _takeoverIndex;
+        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash, takeover)));
         _lastSendMs = _now;
     }
 
@@ -172,6 +176,9 @@ public sealed partial class ReplicaCore
 
     private void AdvanceCommit()
     {
+        // Entries of earlier epochs commit only together with one of this epoch: otherwise a log that still ends in
+        // an old epoch could lose an election of logs to a peer that holds a different entry at the same index.
+        if (Math.Min(DurableIndex, Solo || _simplex ? DurableIndex : _peerMatch) < _epochStartIndex) return;
         // Back to duplex once the returning peer holds everything committed alone; the lease is no longer needed.
         if (_simplex && _peerMatch >= CommitIndex && _peerMatch > 0)
         {
@@ -261,9 +268,14 @@ public sealed partial class ReplicaCore
         }
         foreach (var input in _log.Range(AppliedIndex + 1, int.MaxValue))
             _lastTimestamp = Math.Max(_lastTimestamp, input.TimestampMs);
-        SendAppend([]);
-        // Alone, everything held durably commits now: by the output rule it includes all any client was told.
-        if (simplex) AdvanceCommit();
+        _lastTimestamp = Math.Max(_lastTimestamp, _now);
+        var opening = new Input(_log.LastIndex + 1, Epoch, _lastTimestamp, _random.Next(), Guid.Empty, 0, []);
+        _log.Append(opening);
+        _epochStartIndex = opening.Index;
+        // Alone, everything held durably commits once the opening no-op is durable: by the output rule that
+        // includes all any client was told.
+        PersistEntriesOp([opening]);
+        SendToPeerWhileRoom();
     }
 
     /// <summary>Leaves the primary role: every waiting client is told to retry elsewhere.</summary>

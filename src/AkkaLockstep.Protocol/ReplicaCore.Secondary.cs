@@ -5,8 +5,13 @@ public sealed partial class ReplicaCore
 {
     // Highest index known to match the current primary's log.
     private long _matched;
-    // From the primary's appends: this secondary may take over only after matching this far.
+    // From the primary's appends: this secondary may take over only after matching this far, and never while the
+    // primary runs alone. Within an epoch a primary only goes from simplex to duplex, so a late "alone" is stale.
     private long _primaryTakeoverIndex;
+    private bool _primaryAlone;
+    private bool _primaryDuplexSeen;
+
+    private bool FitToTakeOver => !_primaryAlone && _matched >= _primaryTakeoverIndex;
     private long _lastAcked;
     private bool _replyOwed;
     private readonly SortedDictionary<long, byte[]> _expectedHashes = new();
@@ -26,7 +31,16 @@ public sealed partial class ReplicaCore
         }
         if (append.Epoch > Epoch || Role != ReplicaRole.Secondary) FollowEpoch(append.Epoch);
         // Recorded before log matching: a lagging secondary must know it is not fit to take over.
-        _primaryTakeoverIndex = Math.Max(_primaryTakeoverIndex, append.TakeoverIndex);
+        if (append.TakeoverIndex == long.MaxValue)
+        {
+            _primaryAlone |= !_primaryDuplexSeen;
+        }
+        else
+        {
+            _primaryDuplexSeen = true;
+            _primaryAlone = false;
+            _primaryTakeoverIndex = Math.Max(_primaryTakeoverIndex, append.TakeoverIndex);
+        }
 
         if (append.PrevIndex > _log.LastIndex)
         {
@@ -89,6 +103,8 @@ public sealed partial class ReplicaCore
         _peerHeardMs = _now;
         _matched = AppliedIndex;
         _primaryTakeoverIndex = 0;
+        _primaryAlone = false;
+        _primaryDuplexSeen = false;
         _lastAcked = 0;
         _expectedHashes.Clear();
         SetRole(ReplicaRole.Secondary);

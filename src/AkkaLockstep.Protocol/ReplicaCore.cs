@@ -276,7 +276,7 @@ public sealed partial class ReplicaCore
     private void OnTick()
     {
         if (Role is ReplicaRole.Primary or ReplicaRole.Secondary && !Solo && !_simplex && _now - _peerHeardMs > _options.PeerTimeoutMs &&
-            (Role == ReplicaRole.Primary || _matched >= _primaryTakeoverIndex))
+            (Role == ReplicaRole.Primary || FitToTakeOver))
         {
             StartFailover();
             return;

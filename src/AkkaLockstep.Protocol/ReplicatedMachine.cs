@@ -21,7 +21,12 @@ public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = Replicat
         if (input.Index != AppliedIndex + 1)
             throw new InvalidOperationException($"apply out of order: index {input.Index} after {AppliedIndex}");
         ApplyResult result;
-        if (Sessions.TryGet(input.SessionId, out var entry) && input.RequestNo <= entry.RequestNo)
+        if (input.SessionId == Guid.Empty)
+        {
+            // An epoch's opening no-op: nothing for the guest, but it is part of the hash chain.
+            result = new ApplyResult(ApplyKind.Executed, []);
+        }
+        else if (Sessions.TryGet(input.SessionId, out var entry) && input.RequestNo <= entry.RequestNo)
         {
             result = input.RequestNo == entry.RequestNo
                 ? new ApplyResult(ApplyKind.Duplicate, entry.Output)

@@ -13,6 +13,9 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
 {
     public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
     {
+        var session = new Guid(request.SessionId.Span);
+        // The all-zero session marks the protocol's own no-op inputs.
+        if (session == Guid.Empty) return Fail(request, Status.BadRequest, "session_id must not be all zeros");
         var replica = directory.LocalReplica(request.Vm);
         if (replica is null)
         {
@@ -27,7 +30,7 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
             };
         }
         var completion = new TaskCompletionSource<Response>(TaskCreationOptions.RunContinuationsAsynchronously);
-        replica.Tell(new ClientCommand(request, new Guid(request.SessionId.Span), completion), Akka.Actor.ActorRefs.NoSender);
+        replica.Tell(new ClientCommand(request, session, completion), Akka.Actor.ActorRefs.NoSender);
         await using var registration = cancellationToken.Register(() =>
             completion.TrySetResult(Fail(request, Status.Unavailable, "request cancelled before an answer")));
         return await completion.Task.ConfigureAwait(false);

@@ -37,13 +37,14 @@ public sealed class ReplicaCoreTests
     public void The_secondary_applies_only_what_the_primary_declared_committed()
     {
         var pair = new PairHarness();
+        // Index 1 is the epoch's opening no-op; the write is index 2.
         pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
-        Assert.Equal(1, pair.Cores["a"].AppliedIndex);
-        Assert.Equal(0, pair.Cores["b"].AppliedIndex);
+        Assert.Equal(2, pair.Cores["a"].AppliedIndex);
+        Assert.Equal(1, pair.Cores["b"].AppliedIndex);
         pair.Now += 200;
         pair.Feed("a", Tick.Instance);
         pair.Pump();
-        Assert.Equal(1, pair.Cores["b"].AppliedIndex);
+        Assert.Equal(2, pair.Cores["b"].AppliedIndex);
         Assert.Equal(pair.Cores["a"].HashHex, pair.Cores["b"].HashHex);
     }
 
@@ -56,7 +57,7 @@ public sealed class ReplicaCoreTests
         var retry = pair.Request("a", Session, 1, KvCommand.Cas("k", null, [1]));
         Assert.Equal(first.Output, retry.Output);
         Assert.Equal(KvStatus.Ok, KvResult.Decode(retry.Output).Status);
-        Assert.Equal(1, pair.Cores["a"].LastIndex);
+        Assert.Equal(2, pair.Cores["a"].LastIndex);
         var stale = pair.Request("a", Session, 0, KvCommand.Get("k"));
         Assert.Equal(ReplyStatus.Stale, stale.Status);
     }
@@ -72,7 +73,7 @@ public sealed class ReplicaCoreTests
         pair.PersistAll("a");
         pair.PersistAll("b");
         Assert.Equal(["first", "retry"], pair.Replies.Select(r => (string)r.Token));
-        Assert.Equal(1, pair.Cores["a"].LastIndex);
+        Assert.Equal(2, pair.Cores["a"].LastIndex);
     }
 
     [Fact]
@@ -167,7 +168,7 @@ public sealed class ReplicaCoreTests
         var pair = new PairHarness();
         pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
         var b = pair.Cores["b"];
-        var effects = b.Handle(new PeerReceived(new Append(1, 1, 1, [], 1, 1, new byte[32])), pair.Now);
+        var effects = b.Handle(new PeerReceived(new Append(1, 2, 1, [], 2, 2, new byte[32])), pair.Now);
         Assert.Contains(effects, e => e is Alarm a && a.Message.Contains("divergence"));
         Assert.True(b.Diverged);
     }
@@ -189,9 +190,31 @@ public sealed class ReplicaCoreTests
         Assert.Equal(0, a.CommitIndex);
         Assert.False(a.Duplex, "duplex reported before the peer acknowledged anything in the new epoch");
 
+        // Index 4 is epoch 2's opening no-op: the inherited entries commit together with it.
         a.Handle(new PeerReceived(new AppendReply(2, true, 3, 3, false, "b#2")), 1_004);
-        Assert.Equal(3, a.CommitIndex);
-        Assert.Equal(3, a.AppliedIndex);
+        Assert.Equal(0, a.CommitIndex);
+        foreach (var op in effects.OfType<PersistEntries>()) a.Handle(new LocalPersisted(op.OpId), 1_006);
+        a.Handle(new PeerReceived(new AppendReply(2, true, 4, 4, false, "b#2")), 1_007);
+        Assert.Equal(4, a.CommitIndex);
+        Assert.Equal(4, a.AppliedIndex);
         Assert.True(a.Duplex);
+    }
+
+    [Fact]
+    public void A_secondary_never_takes_over_from_a_simplex_primary_but_may_once_the_pair_is_duplex_again()
+    {
+        var b = new ReplicaCore("b", "a", false, "b#1", new KvGuest(), 3);
+        b.Start(0);
+        void Persist(IEnumerable<Effect> effects)
+        {
+            foreach (var op in effects.OfType<PersistEpoch>()) b.Handle(new LocalPersisted(op.OpId), 1);
+        }
+        // The primary of epoch 2 runs alone: silence must not make b claim.
+        Persist(b.Handle(new PeerReceived(new Append(2, 0, 0, [], 0, 0, null, long.MaxValue)), 1));
+        Assert.DoesNotContain(b.Handle(Tick.Instance, 2_000), e => e is ClaimEpoch);
+        // Back to duplex (a finite takeover index b has matched): a stale "alone" arriving late changes nothing.
+        b.Handle(new PeerReceived(new Append(2, 0, 0, [], 0, 0, null, 0)), 2_001);
+        b.Handle(new PeerReceived(new Append(2, 0, 0, [], 0, 0, null, long.MaxValue)), 2_002);
+        Assert.Contains(b.Handle(Tick.Instance, 4_000), e => e is ClaimEpoch { Simplex: true });
     }
 }
