@@ -1,6 +1,6 @@
 namespace AkkaLockstep.Protocol;
 
-public enum ReplicaRole : byte { Joining = 0, Candidate = 1, Primary = 2, Secondary = 3, Fenced = 4 }
+public enum ReplicaRole : byte { Joining = 0, Candidate = 1, Primary = 2, Secondary = 3 }
 
 /// <summary>Messages between the two replicas of one VM.</summary>
 public abstract record PeerMessage;

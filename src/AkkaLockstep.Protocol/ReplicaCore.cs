@@ -136,11 +136,12 @@ public sealed partial class ReplicaCore
     {
         if (!_started) throw new InvalidOperationException("Start must be called first");
         _now = Math.Max(_now, nowMs);
+        // Any message from the peer is a heartbeat.
+        if (command is PeerReceived && !Solo) _peerHeardMs = _now;
         switch (command)
         {
             case ClientRequest request: OnClientRequest(request); break;
             case LocalPersisted persisted: OnLocalPersisted(persisted.OpId); break;
-            case PeerReceived when !Solo && (_peerHeardMs = _now) < 0: break;
             case PeerReceived { Message: Append append }: OnAppend(append); break;
             case PeerReceived { Message: AppendReply reply }: OnAppendReply(reply); break;
             case PeerReceived { Message: Probe probe }: OnProbe(probe); break;
