@@ -24,6 +24,11 @@ internal static class CliAction
                 await context.Error.WriteLineAsync($"error: {e.Message}");
                 return e.ExitCode;
             }
+            catch (Host.HostRefusedException e)
+            {
+                await context.Error.WriteLineAsync($"error: {e.Message}");
+                return 1;
+            }
             catch (HostOptionsException e)
             {
                 await context.Error.WriteLineAsync($"error: {e.Message}");

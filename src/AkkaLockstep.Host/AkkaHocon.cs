@@ -8,6 +8,7 @@ internal static class AkkaHocon
     public static readonly Config Base = ConfigurationFactory.ParseString("""
         # Replicas get their own threads: heartbeats and acknowledgements must not queue behind client-endpoint
         # work on the shared thread pool, or a busy host looks dead to its peer and fails over for nothing.
+        lockstep.downing.stable-after = 3s
         lockstep-replica-dispatcher {
           type = ForkJoinDispatcher
           throughput = 100
@@ -32,17 +33,19 @@ internal static class AkkaHocon
             batching.enabled = false
           }
           cluster {
-            downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
-            split-brain-resolver {
-              active-strategy = keep-majority
-              stable-after = 7s
-            }
+            # Downing follows the witness's arbitration (see DowningJudge); keep-majority would down both hosts
+            # of a host-to-host cut.
+            downing-provider-class = "AkkaLockstep.Host.Cluster.Downing.WitnessDowningProvider, AkkaLockstep.Host"
             # The data plane does its own fast failure detection; membership changes may be slower.
             failure-detector.acceptable-heartbeat-pause = 3s
             log-info = off
           }
         }
         """);
+
+    /// <summary>A fresh member gives up joining after <paramref name="timeout"/>; a rejoining one (null) keeps trying.</summary>
+    public static Config JoinTimeout(TimeSpan? timeout) => ConfigurationFactory.ParseString(
+        $"akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {(timeout is { } t ? $"{(int)t.TotalSeconds}s" : "off")}");
 
     /// <summary>Cluster roles as quoted HOCON strings (ours carry '=' and ':', which Cluster.Hosting would not quote).</summary>
     public static Config Roles(IEnumerable<string> roles) =>

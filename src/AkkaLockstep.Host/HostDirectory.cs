@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
+using AkkaLockstep.Host.Faults;
 using AkkaLockstep.Host.Placement;
 using AkkaLockstep.Protocol;
 
@@ -15,7 +16,7 @@ public sealed record LocalReplicaState(ReplicaRole Role, long Epoch, string? Lea
 /// Thread-safe view shared by this node's actors and its endpoints: members, peer replica managers, local
 /// replicas and their roles, and the latest placement table.
 /// </summary>
-public sealed class HostDirectory(HostOptions options)
+public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = null)
 {
     public const string NameRolePrefix = "name=";
     public const string ClientRolePrefix = "client=";
@@ -28,6 +29,15 @@ public sealed class HostDirectory(HostOptions options)
     private volatile PlacementTable _placement = PlacementTable.Empty;
 
     public HostOptions Options { get; } = options;
+
+    /// <summary>Application-level network cuts injected by an operator or a chaos run.</summary>
+    public FaultSwitch Faults { get; } = faults ?? new FaultSwitch();
+
+    /// <summary>Why this node must stop and not come back by itself (e.g. another host already uses its name).</summary>
+    public string? FatalError { get; set; }
+
+    /// <summary>This node is a member under its own name (see MembershipActor); replicas start only then.</summary>
+    public bool IdentityConfirmed { get; set; }
     public string Self => Options.Name;
     public PlacementTable Placement => _placement;
 

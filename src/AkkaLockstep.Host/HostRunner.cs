@@ -7,6 +7,7 @@ using AkkaLockstep.Host.ClientEndpoint;
 using AkkaLockstep.Host.Cluster;
 using AkkaLockstep.Host.CommandEndpoint;
 using AkkaLockstep.Host.Endpoints;
+using AkkaLockstep.Host.Faults;
 using AkkaLockstep.Host.Persistence;
 using AkkaLockstep.Host.Placement;
 using AkkaLockstep.Host.Replication;
@@ -17,15 +18,41 @@ using Microsoft.Extensions.Logging;
 
 namespace AkkaLockstep.Host;
 
-/// <summary>Runs one `lockstep host` or `lockstep witness` process until cancelled or until the node leaves the cluster.</summary>
+/// <summary>
+/// Runs one `lockstep host` or `lockstep witness` process until cancelled. A member that is downed (it lost the
+/// witness's arbitration, or was cut off) starts a new actor system and rejoins by itself once it can reach a
+/// seed; a member that cannot join at its first start, or whose name is taken, stops with an error.
+/// </summary>
 public static class HostRunner
 {
     private sealed class PlacementCoordinatorKey;
 
+    /// <summary>How long a fresh member waits for any seed to answer before refusing to start.</summary>
+    public static readonly TimeSpan FirstJoinTimeout = TimeSpan.FromSeconds(30);
+
     public static async Task RunAsync(HostOptions options, CancellationToken ct)
     {
         Directory.CreateDirectory(options.DataDir);
-        var directory = new HostDirectory(options);
+        var faults = new FaultSwitch();
+        for (var rejoining = false; ; rejoining = true)
+        {
+            if (!await RunIncarnationAsync(options, faults, rejoining, ct).ConfigureAwait(false)) return;
+            Console.WriteLine($"{options.Role} {options.Name} was removed from the cluster; starting again to rejoin");
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One actor system's life. True when it ended because the cluster removed this member.</summary>
+    private static async Task<bool> RunIncarnationAsync(HostOptions options, FaultSwitch faults, bool rejoining, CancellationToken ct)
+    {
+        var directory = new HostDirectory(options, faults);
         var isHost = options.Role == HostOptions.HostRole;
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateDefaultBuilder()
@@ -42,15 +69,17 @@ public static class HostRunner
                 {
                     akka.AddHocon(AkkaHocon.Base, HoconAddMode.Prepend)
                         .AddHocon(AkkaHocon.Roles(HostDirectory.RolesFor(options)), HoconAddMode.Prepend)
+                        .AddHocon(AkkaHocon.JoinTimeout(rejoining ? null : FirstJoinTimeout), HoconAddMode.Prepend)
                         .WithRemoting(options.Hostname, options.Port)
                         .WithClustering(new ClusterOptions { SeedNodes = options.Seeds.ToArray() })
                         .AddLockstepPersistence(options.DataDir, options.PostgresConnectionString)
                         .WithActors((system, _) =>
                         {
+                            FaultSwitches.Register(system, faults);
                             system.ActorOf(MembershipActor.Props(directory), "membership");
                             system.ActorOf(PlacementStoreActor.Props(directory), "placement-store");
                             if (isHost) system.ActorOf(ReplicaManagerActor.Props(directory), "replicas");
-                            else system.ActorOf(WitnessActor.Props(), "witness");
+                            else system.ActorOf(WitnessActor.Props(faults), "witness");
                         });
                     if (isHost)
                         akka.WithSingleton<PlacementCoordinatorKey>("placement-coordinator", PlacementCoordinatorActor.Props(),
@@ -86,7 +115,14 @@ public static class HostRunner
         await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), system.WhenTerminated).ConfigureAwait(false);
         if (clientEndpoint is not null) await clientEndpoint.StopAsync(CancellationToken.None).ConfigureAwait(false);
         if (commandEndpoint is not null) await commandEndpoint.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
         await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (ct.IsCancellationRequested) return false;
+        if (directory.FatalError is { } fatal) throw new HostRefusedException(fatal);
+        if (reason is CoordinatedShutdown.ClusterJoinUnsuccessfulReason)
+            throw new HostRefusedException($"could not join the cluster: no seed answered within {FirstJoinTimeout.TotalSeconds:0} s " +
+                                           $"(seeds: {string.Join(", ", options.Seeds)}); check --seeds and that a seed is running");
+        return true;
     }
 
     private static string ResolveAddress(string hostname) =>

@@ -29,6 +29,9 @@ public sealed record WitnessRegister(long GrantedEpoch, string? Holder, long Lea
         return (true, this with { LeaseUntilMs = leaseMs == 0 ? 0 : nowMs + leaseMs });
     }
 
+    /// <summary>The host part of a claimant ("host/incarnation").</summary>
+    public static string HostOf(string claimant) => claimant.Split('/', 2)[0];
+
     /// <summary>After the witness restarts it does not know which leases were live: it honours any for one full term.</summary>
     public WitnessRegister AfterRestart(long nowMs, long leaseMs) => Holder is null ? this : this with { LeaseUntilMs = nowMs + leaseMs };
 }

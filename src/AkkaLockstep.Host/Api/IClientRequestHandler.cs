@@ -10,4 +10,7 @@ public interface IClientRequestHandler
 {
     Task<Response> HandleAsync(Request request, CancellationToken cancellationToken);
     Task<LocateResponse> LocateAsync(LocateRequest request, CancellationToken cancellationToken);
+
+    /// <summary>While true the endpoint drops every frame both ways, as a cut network would (fault injection).</summary>
+    bool Blackholed => false;
 }

@@ -1,3 +1,4 @@
+using AkkaLockstep.Host.Faults;
 namespace AkkaLockstep.Host.Api;
 
 /// <summary>
@@ -15,7 +16,15 @@ public interface ICommandApi
     Task<ReplicaInfo> GetLocalReplicaAsync(string name, CancellationToken ct);
     /// <summary>Full guest snapshot of this host's replica, base64, with the applied index it corresponds to.</summary>
     Task<ReplicaDump> DumpLocalReplicaAsync(string name, CancellationToken ct);
+
+    /// <summary>This host's application-level network cuts (fault injection for chaos runs and the demo).</summary>
+    FaultState GetFaults() => throw new CommandException(404, "fault injection is not available on this endpoint");
+
+    /// <summary>Replaces this host's cuts: <see cref="FaultRequest.Cut"/> names members, isolate cuts everyone and all clients.</summary>
+    FaultState SetFaults(FaultRequest request) => throw new CommandException(404, "fault injection is not available on this endpoint");
 }
+
+public sealed record FaultRequest(IReadOnlyList<string>? Cut, bool Isolate);
 
 /// <summary>A command failed for a reason the caller should see; <see cref="StatusCode"/> maps to HTTP.</summary>
 public sealed class CommandException(int statusCode, string message) : Exception(message)

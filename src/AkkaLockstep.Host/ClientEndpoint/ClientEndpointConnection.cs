@@ -74,6 +74,7 @@ internal sealed class ClientEndpointConnection
         {
             while (await reader.ReadAsync(token).ConfigureAwait(false) is { } frame)
             {
+                if (_handler.Blackholed) continue;
                 switch (frame.BodyCase)
                 {
                     case ClientFrame.BodyOneofCase.Ping:
@@ -162,7 +163,7 @@ internal sealed class ClientEndpointConnection
             var reply = frame.BodyCase == ClientFrame.BodyOneofCase.Request
                 ? new HostFrame { Response = await HandleAsync(frame.Request, token).ConfigureAwait(false) }
                 : new HostFrame { Locate = await LocateAsync(frame.Locate, token).ConfigureAwait(false) };
-            _outbox.Writer.TryWrite(reply);
+            if (!_handler.Blackholed) _outbox.Writer.TryWrite(reply);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {

@@ -4,10 +4,17 @@ using Akka.Event;
 
 namespace AkkaLockstep.Host.Cluster;
 
+/// <summary>Published on this node's event stream once it is a member and no older member has its name.</summary>
+public sealed record IdentityConfirmed
+{
+    public static readonly IdentityConfirmed Instance = new();
+}
+
 /// <summary>
 /// Keeps the <see cref="HostDirectory"/> in step with cluster membership: who is up, their names and endpoints,
 /// and where each other host's replica manager lives. Peer messages go by actor path, so a restarted peer
-/// (new incarnation, same address) is reached without resolving anything again.
+/// (new incarnation, same address) is reached without resolving anything again. A name belongs to its oldest
+/// member: a second process started with a taken name stops with an error instead of serving as that host.
 /// </summary>
 public sealed class MembershipActor : ReceiveActor
 {
@@ -37,10 +44,32 @@ public sealed class MembershipActor : ReceiveActor
     private void Add(Member member)
     {
         if (HostDirectory.FromRoles(member.Address, member.Roles) is not { } entry) return;
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var holder = cluster.State.Members.FirstOrDefault(m => m.Address != member.Address && m.Roles.Contains(HostDirectory.NameRolePrefix + entry.Name) &&
+                                                               m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && (member.Status == MemberStatus.Joining || m.IsOlderThan(member)));
+        if (holder is not null)
+        {
+            _log.Error("{0} at {1} uses the name of the member at {2}; ignoring it", entry.Name, member.Address, holder.Address);
+            if (member.Address == cluster.SelfAddress) Refuse(holder.Address);
+            return;
+        }
         _directory.SetMember(entry);
+        if (member.Address == cluster.SelfAddress && !_directory.IdentityConfirmed)
+        {
+            _directory.IdentityConfirmed = true;
+            Context.System.EventStream.Publish(IdentityConfirmed.Instance);
+        }
         if (member.HasRole(HostOptions.HostRole) && entry.Name != _directory.Self)
             _directory.SetPeerManager(entry.Name, Context.ActorSelection(new RootActorPath(member.Address) / "user" / "replicas"));
         _log.Info("member up: {0} at {1}", entry.Name, member.Address);
+    }
+
+    private void Refuse(Address holder)
+    {
+        _directory.FatalError = $"another host named '{_directory.Self}' is already a member of the cluster (at {holder}); " +
+                                "every host needs its own --name";
+        _log.Error(_directory.FatalError);
+        CoordinatedShutdown.Get(Context.System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
     }
 
     private void Remove(Member member)

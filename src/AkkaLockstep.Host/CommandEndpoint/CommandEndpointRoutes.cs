@@ -28,6 +28,10 @@ internal static class CommandEndpointRoutes
         app.MapGet("/vms/{name}/local", (string name, CancellationToken ct) => api.GetLocalReplicaAsync(name, ct));
         app.MapGet("/vms/{name}/local/dump", (string name, CancellationToken ct) => api.DumpLocalReplicaAsync(name, ct));
 
+        app.MapGet("/local/faults", () => api.GetFaults());
+        app.MapPost("/local/faults", async (HttpRequest request, CancellationToken ct) => api.SetFaults(await ReadFaultRequestAsync(request, ct)));
+        app.MapDelete("/local/faults", () => api.SetFaults(new FaultRequest([], false)));
+
         app.MapFallback((HttpRequest r) => Results.Json(
             new ErrorResponse($"no such route: {r.Method} {r.Path}"), CommandEndpointJson.Options, statusCode: 404));
     }
@@ -48,6 +52,19 @@ internal static class CommandEndpointRoutes
         if (string.IsNullOrWhiteSpace(body.Name)) throw new CommandException(400, "name is required");
         if (string.IsNullOrWhiteSpace(body.Kind)) throw new CommandException(400, "kind is required");
         return body;
+    }
+
+    private static async Task<FaultRequest> ReadFaultRequestAsync(HttpRequest request, CancellationToken ct)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<FaultRequest>(request.Body, CommandEndpointJson.Options, ct)
+                   ?? throw new CommandException(400, "request body is empty; expected {\"cut\":[...],\"isolate\":false}");
+        }
+        catch (JsonException e)
+        {
+            throw new CommandException(400, $"request body is not a valid FaultRequest: {e.Message}");
+        }
     }
 
     private static async Task WriteMetricsAsync(HttpContext context)

@@ -11,6 +11,8 @@ namespace AkkaLockstep.Host.Endpoints;
 /// </summary>
 public sealed class ClientRequestRouter(HostDirectory directory) : IClientRequestHandler
 {
+    public bool Blackholed => directory.Faults.ClientsCut;
+
     public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
     {
         var session = new Guid(request.SessionId.Span);

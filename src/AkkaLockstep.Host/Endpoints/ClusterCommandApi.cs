@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using AkkaLockstep.Host.Api;
+using AkkaLockstep.Host.Faults;
 using AkkaLockstep.Host.Placement;
 using AkkaLockstep.Host.Replication;
 using AkkaLockstep.Wire.Replication;
@@ -12,6 +13,15 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
+
+    public FaultState GetFaults() => directory.Faults.State;
+
+    public FaultState SetFaults(FaultRequest request)
+    {
+        if ((request.Cut ?? []).Contains(directory.Self)) throw new CommandException(400, $"{directory.Self} cannot be cut from itself");
+        directory.Faults.Set(request.Cut ?? [], request.Isolate);
+        return directory.Faults.State;
+    }
 
     public Task<ClusterView> GetClusterAsync(CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using AkkaLockstep.Host.Cluster;
 using AkkaLockstep.Host.Placement;
 using AkkaLockstep.Wire.Replication;
 
@@ -25,9 +26,15 @@ public sealed class ReplicaManagerActor : ReceiveActor
     public ReplicaManagerActor(HostDirectory directory)
     {
         _directory = directory;
+        Receive<IdentityConfirmed>(_ =>
+        {
+            _confirmed = true;
+            Reconcile(_directory.Placement);
+        });
         Receive<PlacementChanged>(changed => Reconcile(changed.Table));
         Receive<PeerEnvelopeProto>(envelope =>
         {
+            if (_directory.Faults.Cuts(envelope.FromHost)) return;
             if (_replicas.TryGetValue(envelope.Vm, out var replica)) replica.Forward(envelope);
         });
         Receive<ReplicaStatusRequestProto>(request =>
@@ -50,10 +57,15 @@ public sealed class ReplicaManagerActor : ReceiveActor
 
     public static Props Props(HostDirectory directory) => Akka.Actor.Props.Create(() => new ReplicaManagerActor(directory));
 
+    // Replicas start only once this node is a member under its own name: a second process started with a taken
+    // name must never act as that host's replicas.
+    private bool _confirmed;
+
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(PlacementChanged));
-        Reconcile(_directory.Placement);
+        Context.System.EventStream.Subscribe(Self, typeof(IdentityConfirmed));
+        if (_directory.IdentityConfirmed) Self.Tell(IdentityConfirmed.Instance);
     }
 
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -65,6 +77,7 @@ public sealed class ReplicaManagerActor : ReceiveActor
 
     private void Reconcile(PlacementTable table)
     {
+        if (!_confirmed) return;
         var mine = table.Vms.Where(v => v.IsOn(_directory.Self)).ToDictionary(v => v.Name);
         foreach (var (name, replica) in _replicas.ToArray())
         {

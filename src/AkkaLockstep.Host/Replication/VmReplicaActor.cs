@@ -87,6 +87,8 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case PeerEnvelopeProto envelope when envelope.FromEnvelope() is { } peerMessage:
                 Execute(_core.Handle(new PeerReceived(peerMessage), Now));
                 break;
+            case ClaimEpochResponseProto or RenewLeaseResponseProto when _directory.Faults.Cuts(_directory.Witness?.Name):
+                break;
             case ClaimEpochResponseProto answer when answer.Vm == _vm.Name:
                 Execute(_core.Handle(answer.Granted
                     ? new EpochGranted(answer.Epoch, answer.RequestedAtMs)
@@ -142,7 +144,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     PersistAsync(new LogTruncatedEvent { FromIndex = t.FromIndex }, _ => Execute(_core.Handle(new LocalPersisted(truncateOp), Now)));
                     break;
                 case SendToPeer send:
-                    if (_core.Peer is { } peer) _directory.PeerManager(peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
+                    if (_core.Peer is { } peer && !_directory.Faults.Cuts(peer)) _directory.PeerManager(peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
                     break;
                 case Reply reply:
                     Answer((ClientCommand)reply.Token, reply);
@@ -151,7 +153,9 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     TellWitness(new ClaimEpochRequestProto
                     {
                         Vm = _vm.Name, Epoch = claim.Epoch, Claimant = _core.Incarnation, Simplex = claim.Simplex,
-                        LeaseMs = claim.LeaseMs, RequestedAtMs = claim.RequestedAtMs,
+                        LeaseMs = claim.LeaseMs, RequestedAtMs = claim.RequestedAtMs, Host = _directory.Self,
+                        HostUid = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress.Uid,
+                        PeerHost = claim.Simplex ? _core.Peer ?? "" : "",
                     }, $"claim epoch {claim.Epoch}");
                     break;
                 case RenewLease renew:
@@ -176,14 +180,17 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private void TellWitness(object request, string what)
     {
         if (_directory.Witness is { } witness)
-            Context.ActorSelection(new RootActorPath(witness.Address) / "user" / "witness").Tell(request, Self);
+        {
+            if (!_directory.Faults.Cuts(witness.Name))
+                Context.ActorSelection(new RootActorPath(witness.Address) / "user" / "witness").Tell(request, Self);
+        }
         else
             _log.Warning("{0}: cannot {1}: no witness in the cluster", _vm.Name, what);
     }
 
     private void Answer(ClientCommand command, Reply reply)
     {
-        var response = new Response { Correlation = command.Request.Correlation };
+        var response = new Response { Correlation = command.Request.Correlation, Epoch = _core.Epoch, Host = _directory.Self };
         switch (reply.Status)
         {
             case ReplyStatus.Ok:

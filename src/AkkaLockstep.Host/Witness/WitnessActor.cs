@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
+using AkkaLockstep.Host.Cluster.Downing;
+using AkkaLockstep.Host.Faults;
 using AkkaLockstep.Protocol;
 using AkkaLockstep.Wire.Replication;
 
@@ -18,11 +21,17 @@ public sealed class WitnessActor : ReceivePersistentActor
     public const long MaxLeaseMs = 5_000;
 
     private readonly Dictionary<string, WitnessRegister> _registers = new();
+    // Host incarnations that lost an arbitration: refused from then on, so a cut between two hosts goes one way
+    // for every VM the pair shares (the loser is downed; a restarted host is a new incarnation).
+    private readonly HashSet<(string Host, long Uid)> _condemned = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public WitnessActor()
+    private readonly FaultSwitch _faults;
+
+    public WitnessActor(FaultSwitch faults)
     {
+        _faults = faults;
         Recover<EpochGrantedEvent>(Apply);
         Recover<SnapshotOffer>(offer =>
         {
@@ -32,6 +41,7 @@ public sealed class WitnessActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             foreach (var vm in _registers.Keys.ToArray()) _registers[vm] = _registers[vm].AfterRestart(Now, MaxLeaseMs);
+            PublishHolders();
         });
         Command<ClaimEpochRequestProto>(OnClaim);
         Command<RenewLeaseRequestProto>(OnRenew);
@@ -39,7 +49,7 @@ public sealed class WitnessActor : ReceivePersistentActor
         Command<SaveSnapshotFailure>(f => _log.Warning("witness snapshot failed: {0}", f.Cause.Message));
     }
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new WitnessActor());
+    public static Props Props(FaultSwitch faults) => Akka.Actor.Props.Create(() => new WitnessActor(faults));
 
     public override string PersistenceId => "witness";
 
@@ -50,7 +60,17 @@ public sealed class WitnessActor : ReceivePersistentActor
 
     private void OnClaim(ClaimEpochRequestProto claim)
     {
+        if (_faults.Cuts(claim.Host)) return;
         var register = _registers.GetValueOrDefault(claim.Vm, WitnessRegister.Empty);
+        if (_condemned.Contains((claim.Host, claim.HostUid)))
+        {
+            Sender.Tell(new ClaimEpochResponseProto
+            {
+                Vm = claim.Vm, Epoch = claim.Epoch, Granted = false, GrantedEpoch = register.GrantedEpoch, Holder = register.Holder ?? "",
+                RequestedAtMs = claim.RequestedAtMs,
+            });
+            return;
+        }
         var (granted, next) = register.Claim(claim.Epoch, claim.Claimant, claim.Simplex, Now, Math.Clamp(claim.LeaseMs, 0, MaxLeaseMs));
         var answer = new ClaimEpochResponseProto
         {
@@ -69,12 +89,31 @@ public sealed class WitnessActor : ReceivePersistentActor
             _registers[claim.Vm] = next;
             _log.Info("granted epoch {0} of {1} to {2}{3}", grant.Epoch, grant.Vm, grant.Holder, claim.Simplex ? " (simplex lease)" : "");
             sender.Tell(answer);
+            if (claim.Simplex && claim.PeerHost.Length > 0) Condemn(claim.PeerHost, claim.Vm);
+            PublishHolders();
             if (LastSequenceNr % 1000 == 0) SaveSnapshot(Snapshot());
         });
     }
 
+    /// <summary>A failover epoch was granted against <paramref name="host"/>: its current incarnation lost every VM it shares.</summary>
+    private void Condemn(string host, string vm)
+    {
+        var member = Akka.Cluster.Cluster.Get(Context.System).State.Members.FirstOrDefault(m =>
+            m.HasRole(HostOptions.HostRole) && m.Roles.Contains(HostDirectory.NameRolePrefix + host) &&
+            m.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up);
+        if (member is null || !_condemned.Add((host, member.UniqueAddress.Uid))) return;
+        Context.ActorSelection(DowningPaths.DowningActor).Tell(new HostLostArbitration(DowningPaths.MemberId(member.UniqueAddress), vm));
+    }
+
+    private void PublishHolders() =>
+        Context.ActorSelection(DowningPaths.DowningActor).Tell(new EpochHolders(_registers.Values
+            .Where(r => r.Holder is not null)
+            .GroupBy(r => WitnessRegister.HostOf(r.Holder!))
+            .ToDictionary(g => g.Key, g => g.Count())));
+
     private void OnRenew(RenewLeaseRequestProto renew)
     {
+        if (_faults.Cuts(WitnessRegister.HostOf(renew.Claimant))) return;
         var register = _registers.GetValueOrDefault(renew.Vm, WitnessRegister.Empty);
         var (renewed, next) = register.Renew(renew.Epoch, renew.Claimant, Now, Math.Clamp(renew.LeaseMs, 0, MaxLeaseMs));
         _registers[renew.Vm] = next;
