@@ -99,7 +99,7 @@ public sealed class LockstepClient : IAsyncDisposable
         }
     }
 
-    internal async Task<byte[]> ExecuteAsync(LockstepSession session, byte[] command, CancellationToken cancellationToken)
+    internal async Task<ExecutionResult> ExecuteAsync(LockstepSession session, byte[] command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (command.Length > FrameLimits.MaxCommandBytes)
@@ -132,7 +132,7 @@ public sealed class LockstepClient : IAsyncDisposable
         }
     }
 
-    private async Task<byte[]> SendUntilDefinitiveAsync(
+    private async Task<ExecutionResult> SendUntilDefinitiveAsync(
         LockstepSession session, long requestNo, ByteString command, CallProgress call, CancellationToken token)
     {
         var vm = session.Vm;
@@ -170,7 +170,7 @@ public sealed class LockstepClient : IAsyncDisposable
             switch (response.Status)
             {
                 case Status.Ok:
-                    return response.Output.ToByteArray();
+                    return new ExecutionResult(response.Output.ToByteArray(), response.Epoch, response.Host);
                 case Status.NotPrimary:
                     Interlocked.Increment(ref _counters.Redirects);
                     call.LastError = new LockstepException(response.Status, $"{endpoint} is not the primary of vm {vm}: {response.Error}");

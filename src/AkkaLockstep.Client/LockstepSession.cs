@@ -41,7 +41,11 @@ public sealed class LockstepSession
     /// RequestTimeout elapses and <see cref="OperationCanceledException"/> when the caller cancels; after the
     /// last two the command may or may not have taken effect.
     /// </summary>
-    public Task<byte[]> ExecuteAsync(byte[] command, CancellationToken cancellationToken = default) =>
+    public async Task<byte[]> ExecuteAsync(byte[] command, CancellationToken cancellationToken = default) =>
+        (await _client.ExecuteAsync(this, command, cancellationToken).ConfigureAwait(false)).Output;
+
+    /// <summary>As <see cref="ExecuteAsync"/>, also saying which host answered and in which epoch (for history checkers).</summary>
+    public Task<ExecutionResult> ExecuteDetailedAsync(byte[] command, CancellationToken cancellationToken = default) =>
         _client.ExecuteAsync(this, command, cancellationToken);
 
     internal async Task<long> EnterAsync(CancellationToken cancellationToken)

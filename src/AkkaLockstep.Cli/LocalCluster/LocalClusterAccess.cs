@@ -9,7 +9,7 @@ namespace AkkaLockstep.Cli.LocalCluster;
 /// <summary>What demo and bench need from the local cluster: start it if needed, manage VMs, read replicas back.</summary>
 public sealed class LocalClusterAccess : IDisposable
 {
-    private readonly ClusterFile _cluster;
+    private ClusterFile _cluster;
     private readonly CliContext _context;
 
     private LocalClusterAccess(ClusterFile cluster, CliContext context)
@@ -33,6 +33,72 @@ public sealed class LocalClusterAccess : IDisposable
         return new LocalClusterAccess(ClusterFile.TryLoad(context.Environment.StateDirectory)
                                       ?? throw new CliException("cluster.json missing after `up`"), context);
     }
+
+    public IReadOnlyList<MemberRecord> Members => _cluster.Members;
+
+    public MemberRecord Member(string name) =>
+        _cluster.Members.FirstOrDefault(m => m.Name == name) ?? throw new CliException($"no member named {name} in the local cluster");
+
+    /// <summary>SIGKILL: the member dies without leaving the cluster or closing its sockets cleanly.</summary>
+    public async Task KillAsync(string name, CancellationToken ct)
+    {
+        var member = Member(name);
+        if (!MemberProcess.IsAlive(member)) return;
+        using var process = System.Diagnostics.Process.GetProcessById(member.Pid);
+        process.Kill();
+        await process.WaitForExitAsync(ct);
+    }
+
+    /// <summary>Starts a stopped member again with its old settings and data, and records its new PID.</summary>
+    public void Restart(string name)
+    {
+        var member = Member(name);
+        if (MemberProcess.IsAlive(member)) return;
+        var state = _context.Environment.StateDirectory;
+        var launched = MemberProcess.Start(member, PortScheme.Seed(_cluster.Members), Path.GetDirectoryName(Path.GetFullPath(state))!);
+        launched.Process.Dispose();
+        _cluster = _cluster.With(launched.Member);
+        _cluster.Save(state);
+    }
+
+    public void Pause(string name)
+    {
+        if (!PosixSignals.Pause(Member(name).Pid)) throw new CliException($"could not pause {name}");
+    }
+
+    public void Resume(string name)
+    {
+        if (!PosixSignals.Resume(Member(name).Pid)) throw new CliException($"could not resume {name}");
+    }
+
+    /// <summary>Sets a member's application-level network cuts through its own command endpoint.</summary>
+    public async Task SetFaultsAsync(string name, FaultRequest faults, CancellationToken ct)
+    {
+        using var endpoint = new CommandEndpointClient(new Uri(Member(name).CommandEndpoint), TimeSpan.FromSeconds(10));
+        await endpoint.PostAsync<Host.Faults.FaultState>("local/faults", faults, ct);
+    }
+
+    /// <summary>A VM's state as seen by the first host endpoint that answers (any host may be down in a chaos run).</summary>
+    public async Task<VmInfo?> TryDescribeAsync(string name, CancellationToken ct)
+    {
+        foreach (var host in _cluster.Members.Where(m => m.Role == Host.HostOptions.HostRole && MemberProcess.IsAlive(m)))
+        {
+            try
+            {
+                using var endpoint = new CommandEndpointClient(new Uri(host.CommandEndpoint), TimeSpan.FromSeconds(3));
+                return (await endpoint.GetAsync<VmInfo>($"vms/{CommandEndpointClient.Segment(name)}", ct)).Value;
+            }
+            catch (CliException)
+            {
+                // That host is restarting or cut off: ask the next.
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Waits until <paramref name="name"/> is duplex as seen from any live host.</summary>
+    public Task WaitForDuplexAnywhereAsync(string name, TimeSpan timeout, CancellationToken ct) =>
+        WaitUntilAsync(async () => (await TryDescribeAsync(name, ct))?.State == "duplex", timeout, $"{name} duplex", ct);
 
     public LockstepClient NewClient(TimeSpan requestTimeout) =>
         new(new LockstepClientOptions { Endpoints = ClientEndpoints, RequestTimeout = requestTimeout });
@@ -72,7 +138,7 @@ public sealed class LocalClusterAccess : IDisposable
     /// <summary>Both replicas' guest state, read from each host's own command endpoint once they applied the same index.</summary>
     public async Task<(KvGuest First, KvGuest Second, bool Identical, long AppliedIndex)> ReadBothAsync(string name, CancellationToken ct)
     {
-        var vm = (await Commands.GetAsync<VmInfo>($"vms/{CommandEndpointClient.Segment(name)}", ct)).Value;
+        var vm = await TryDescribeAsync(name, ct) ?? throw new CliException($"no host answers about {name}");
         var endpoints = vm.Hosts.Select(h => _cluster.Members.Single(m => m.Name == h).CommandEndpoint).ToArray();
         ReplicaDump? a = null, b = null;
         await WaitUntilAsync(async () =>
@@ -92,7 +158,7 @@ public sealed class LocalClusterAccess : IDisposable
         return (guestA, guestB, bytesA.AsSpan().SequenceEqual(bytesB), a.AppliedIndex);
     }
 
-    private async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken ct)
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + timeout;
         string? last = null;
