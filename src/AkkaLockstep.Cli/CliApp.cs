@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(VmCommands.Create(environment));
         root.Subcommands.Add(ExperimentCommands.CreateDemo(environment));
         root.Subcommands.Add(ExperimentCommands.CreateBench(environment));
+        root.Subcommands.Add(ExperimentCommands.CreateChaos(environment));
         return root;
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AkkaLockstep.Cli.Bench;
+using AkkaLockstep.Cli.Chaos;
 using AkkaLockstep.Cli.Demo;
 
 namespace AkkaLockstep.Cli.Commands;
@@ -39,6 +40,48 @@ internal static class ExperimentCommands
         command.SetHandler(environment, (parse, context, ct) => BenchCommand.RunAsync(
             new BenchSettings(parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(sessions)), context, ct));
         return command;
+    }
+
+    public static Command CreateChaos(CliEnvironment environment)
+    {
+        var command = new Command("chaos", "Kill, cut and pause members of the local cluster under a recorded client load, then check the history.");
+        var scenario = new Option<string>("--scenario")
+        {
+            Description = $"Fault to inject each cycle: {string.Join(", ", ChaosScenarios.Names)}",
+            Required = true,
+        };
+        scenario.Validators.Add(r =>
+        {
+            if (!ChaosScenarios.TryParse(r.GetValueOrDefault<string>() ?? "", out _))
+                r.AddError($"unknown scenario '{r.GetValueOrDefault<string>()}'; one of: {string.Join(", ", ChaosScenarios.Names)}");
+        });
+        var cycles = Positive("--cycles", "Fault cycles to run", 1);
+        var sessions = Positive("--sessions", "Concurrent client sessions", 8);
+        var seed = new Option<int>("--seed") { Description = "Seed for the load and for the scenario mix of 'all'", DefaultValueFactory = _ => 1 };
+        var hold = new Option<double>("--fault-seconds") { Description = "How long each fault lasts", DefaultValueFactory = _ => 3 };
+        hold.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0.5 or > 60) r.AddError("--fault-seconds must be between 0.5 and 60");
+        });
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
+        foreach (var option in new Option[] { scenario, cycles, sessions, seed, hold, json }) command.Options.Add(option);
+        command.SetHandler(environment, (parse, context, ct) =>
+        {
+            ChaosScenarios.TryParse(parse.GetValue(scenario)!, out var chosen);
+            return ChaosCommand.RunAsync(new ChaosSettings(chosen, parse.GetValue(cycles), parse.GetValue(json), parse.GetValue(sessions),
+                parse.GetValue(seed), parse.GetValue(hold)), context, ct);
+        });
+        return command;
+    }
+
+    private static Option<int> Positive(string name, string description, int defaultValue)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => defaultValue };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1) r.AddError($"{name} must be at least 1");
+        });
+        return option;
     }
 
     private static Option<int> Seconds(int defaultValue)

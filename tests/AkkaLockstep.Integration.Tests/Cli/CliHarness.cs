@@ -1,3 +1,4 @@
+using AkkaLockstep.Cli.LocalCluster;
 using System.CommandLine;
 using AkkaLockstep.Cli;
 
@@ -17,6 +18,21 @@ public sealed class CliHarness : IDisposable
         var environment = new CliEnvironment(v => Environment.GetValueOrDefault(v), StateDirectory);
         var exit = await CliApp.RunAsync(args, environment, invocation);
         return (exit, output.ToString(), error.ToString());
+    }
+
+    /// <summary>A base port whose whole scheme (remoting, command and client ports) is free right now.</summary>
+    public int FreeBasePort()
+    {
+        var random = new Random();
+        var (min, max) = PortScheme.BasePortRange;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var candidate = random.Next(Math.Max(min, 20_000), Math.Min(max, 50_000));
+            var members = PortScheme.Members(candidate, StateDirectory);
+            if (members.SelectMany(m => new[] { m.Port, m.CommandPort, m.ClientPort }).Where(p => p > 0).All(PortProbe.IsFree))
+                return candidate;
+        }
+        throw new InvalidOperationException("no free base port found");
     }
 
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(StateDirectory)!, recursive: true);

@@ -14,7 +14,7 @@ public sealed class DemoAndBenchTests : IDisposable
     [Fact]
     public async Task Demo_and_bench_report_json_with_nothing_lost_or_duplicated()
     {
-        var basePort = FreeBasePort();
+        var basePort = _cli.FreeBasePort();
         var (upExit, _, upError) = await _cli.RunAsync("up", "--base-port", basePort.ToString());
         Assert.True(upExit == 0, upError);
         try
@@ -41,21 +41,6 @@ public sealed class DemoAndBenchTests : IDisposable
         {
             await _cli.RunAsync("down");
         }
-    }
-
-    /// <summary>A base port whose whole scheme (remoting, command and client ports) is free right now.</summary>
-    private int FreeBasePort()
-    {
-        var random = new Random();
-        var (min, max) = PortScheme.BasePortRange;
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = random.Next(Math.Max(min, 20_000), Math.Min(max, 50_000));
-            var members = PortScheme.Members(candidate, _cli.StateDirectory);
-            if (members.SelectMany(m => new[] { m.Port, m.CommandPort, m.ClientPort }).Where(p => p > 0).All(PortProbe.IsFree))
-                return candidate;
-        }
-        throw new InvalidOperationException("no free base port found");
     }
 
     public void Dispose() => _cli.Dispose();

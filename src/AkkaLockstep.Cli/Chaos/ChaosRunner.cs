@@ -1,0 +1,166 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using AkkaLockstep.Chaos;
+using AkkaLockstep.Cli.LocalCluster;
+using AkkaLockstep.Guests.Kv;
+using AkkaLockstep.Host.Api;
+
+namespace AkkaLockstep.Cli.Chaos;
+
+/// <summary>Options of `lockstep chaos`.</summary>
+public sealed record ChaosSettings(ChaosScenario Scenario, int Cycles, bool Json, int Sessions, int Seed, double FaultSeconds);
+
+/// <summary>
+/// `lockstep chaos`: real processes of the local cluster under a recorded client load; each cycle injects one
+/// fault, undoes it (restart, heal, resume) and waits for the pair to be duplex again. Afterwards the history is
+/// checked for lost and doubled writes, two primaries answering in one epoch window, and linearizability, and both
+/// replicas are compared. Network cuts use each host's application-level fault switch.
+/// </summary>
+public static class ChaosRunner
+{
+    public const string VmName = "chaos";
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(90);
+
+    public static async Task<ChaosReport> RunAsync(ChaosSettings settings, CliContext context, CancellationToken ct)
+    {
+        var progress = settings.Json ? context.Error : context.Output;
+        using var cluster = await LocalClusterAccess.EnsureUpAsync(context, ct);
+        await progress.WriteLineAsync($"protecting kv VM '{VmName}' on two hosts…");
+        await cluster.ProtectFreshAsync(VmName, null, "duplex", ct);
+        await using var client = cluster.NewClient(TimeSpan.FromSeconds(30));
+        var runId = $"chaos-{DateTime.UtcNow:yyyyMMddHHmmss}";
+        var workload = new ChaosWorkload(client, VmName, runId, settings.Sessions, settings.Seed);
+        using var stop = new CancellationTokenSource();
+        var load = workload.RunAsync(stop.Token);
+        var random = new Random(settings.Seed);
+        var cycles = new List<ChaosCycle>();
+        var problems = new List<string>();
+        try
+        {
+            await Task.Delay(1000, ct);
+            for (var i = 1; i <= settings.Cycles; i++)
+            {
+                var scenario = settings.Scenario == ChaosScenario.All ? ChaosScenarios.Single[random.Next(ChaosScenarios.Single.Count)] : settings.Scenario;
+                var cycle = await RunCycleAsync(i, scenario, cluster, workload, settings.FaultSeconds, ct);
+                cycles.Add(cycle);
+                await progress.WriteLineAsync($"  cycle {i,3}/{settings.Cycles}  {cycle.Scenario,-16} {cycle.Target,-8} primary {cycle.PrimaryBefore} -> {cycle.PrimaryAfter ?? "?"}  " +
+                                              $"max stall {cycle.MaxStallMs,7:0} ms  duplex again after {cycle.RecoveredAfterS:0.0} s");
+                await Task.Delay(500, ct);
+            }
+        }
+        catch (CliException e)
+        {
+            problems.Add($"cycle {cycles.Count + 1} did not recover: {e.Message}");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await load;
+        }
+        await workload.FinalReadsAsync(ct);
+        await progress.WriteLineAsync("checking the history and both replicas…");
+        return await BuildReportAsync(settings, cluster, workload, cycles, problems, ct);
+    }
+
+    private static async Task<ChaosCycle> RunCycleAsync(int index, ChaosScenario scenario, LocalClusterAccess cluster, ChaosWorkload workload,
+        double faultSeconds, CancellationToken ct)
+    {
+        var vm = await cluster.TryDescribeAsync(VmName, ct) ?? throw new CliException($"no host answers about {VmName}");
+        var primary = vm.Primary ?? throw new CliException($"{VmName} has no primary before cycle {index}");
+        var secondary = vm.Hosts.Single(h => h != primary);
+        var hold = TimeSpan.FromSeconds(faultSeconds);
+        var started = workload.NowMs;
+        var clock = Stopwatch.StartNew();
+        var target = scenario switch
+        {
+            ChaosScenario.KillSecondary => secondary,
+            ChaosScenario.KillWitness => cluster.Members.Single(m => m.Role == Host.HostOptions.WitnessRole).Name,
+            ChaosScenario.PartitionHosts => $"{primary}|{secondary}",
+            _ => primary,
+        };
+        switch (scenario)
+        {
+            case ChaosScenario.KillPrimary or ChaosScenario.KillSecondary or ChaosScenario.KillWitness:
+                await cluster.KillAsync(target, ct);
+                await Task.Delay(hold, ct);
+                cluster.Restart(target);
+                break;
+            case ChaosScenario.PartitionHosts:
+                await cluster.SetFaultsAsync(primary, new FaultRequest([secondary], false), ct);
+                await cluster.SetFaultsAsync(secondary, new FaultRequest([primary], false), ct);
+                await Task.Delay(hold, ct);
+                await HealAsync(cluster, primary, ct);
+                await HealAsync(cluster, secondary, ct);
+                break;
+            case ChaosScenario.IsolatePrimary:
+                await cluster.SetFaultsAsync(primary, new FaultRequest([], true), ct);
+                await Task.Delay(hold, ct);
+                await HealAsync(cluster, primary, ct);
+                break;
+            case ChaosScenario.PausePrimary:
+                cluster.Pause(primary);
+                await Task.Delay(hold, ct);
+                cluster.Resume(primary);
+                break;
+        }
+        await cluster.WaitForDuplexAnywhereAsync(VmName, RecoveryTimeout, ct);
+        var after = (await cluster.TryDescribeAsync(VmName, ct))?.Primary;
+        var ops = workload.History.Snapshot();
+        return new ChaosCycle(index, ChaosScenarios.Name(scenario), target, primary, after,
+            Math.Round(StallReport.MaxStallIn(ops, started, workload.NowMs), 1), Math.Round(clock.Elapsed.TotalSeconds, 1));
+    }
+
+    /// <summary>A cut host may be restarting after being downed: keep asking its endpoint until it answers.</summary>
+    private static Task HealAsync(LocalClusterAccess cluster, string host, CancellationToken ct) =>
+        cluster.WaitUntilAsync(async () =>
+        {
+            await cluster.SetFaultsAsync(host, new FaultRequest([], false), ct);
+            return true;
+        }, TimeSpan.FromSeconds(30), $"{host} healed", ct);
+
+    private static async Task<ChaosReport> BuildReportAsync(ChaosSettings settings, LocalClusterAccess cluster, ChaosWorkload workload,
+        List<ChaosCycle> cycles, List<string> problems, CancellationToken ct)
+    {
+        var ops = workload.History.Snapshot();
+        var (first, _, identical, _) = await cluster.ReadBothAsync(VmName, ct);
+        var (lost, duplicated) = CheckFinalState(workload, first, problems);
+        var split = SplitBrainChecker.Check(ops);
+        problems.AddRange(split.Examples);
+        var linear = LinearizabilityChecker.Check(ops, TimeSpan.FromSeconds(60));
+        if (linear.Linearizable == false) problems.Add($"not linearizable: {linear.Counterexample}");
+        if (linear.Linearizable is null) problems.Add("linearizability check ran out of time");
+        if (!identical) problems.Add("the two replicas differ");
+        var stalls = cycles.Select(c => c.MaxStallMs).ToList();
+        return new ChaosReport(ChaosScenarios.Name(settings.Scenario), cycles.Count, "application fault switch", ops.Count,
+            ops.Count(o => o.Answered), ops.Count(o => !o.Answered), lost, duplicated, split.Events, linear.Linearizable, identical,
+            stalls.Count == 0 ? 0 : stalls.Max(), Math.Round(StallReport.Percentile(stalls, 99), 1), linear.Keys, cycles, problems);
+    }
+
+    /// <summary>Acknowledged fresh-key writes must be present; counters must hold every acknowledged bump and no more than those plus unanswered ones.</summary>
+    private static (long Lost, long Duplicated) CheckFinalState(ChaosWorkload workload, KvGuest replica, List<string> problems)
+    {
+        long lost = 0, duplicated = workload.DoubledBumps;
+        if (duplicated > 0) problems.Add($"{duplicated} counter bump(s) found their own earlier bump applied twice");
+        foreach (var (key, value) in workload.AckedWrites)
+        {
+            if (replica.Entries.TryGetValue(key, out var stored) && stored.AsSpan().SequenceEqual(value)) continue;
+            if (lost++ < 5) problems.Add($"lost acknowledged write {key}");
+        }
+        foreach (var (key, acked) in workload.AckedCounters)
+        {
+            var stored = replica.Entries.TryGetValue(key, out var bytes) ? BinaryPrimitives.ReadInt64LittleEndian(bytes) : 0;
+            var allowed = acked + workload.UnknownBumps.GetValueOrDefault(key);
+            if (stored < acked)
+            {
+                lost += acked - stored;
+                problems.Add($"counter {key} at {stored}, {acked} bumps acknowledged");
+            }
+            else if (stored > allowed)
+            {
+                duplicated += stored - allowed;
+                problems.Add($"counter {key} at {stored}, at most {allowed} bumps possible");
+            }
+        }
+        return (lost, duplicated);
+    }
+}
