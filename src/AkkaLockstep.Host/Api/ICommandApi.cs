@@ -15,6 +15,11 @@ public interface ICommandApi
     Task<ReplicaInfo> GetLocalReplicaAsync(string name, CancellationToken ct);
     /// <summary>Full guest snapshot of this host's replica, base64, with the applied index it corresponds to.</summary>
     Task<ReplicaDump> DumpLocalReplicaAsync(string name, CancellationToken ct);
+    /// <summary>
+    /// Forces this host's replica of a VM to run alone without the witness (`vm force-simplex`). Refused (409) unless
+    /// the replica cannot serve by itself and its peer is silent; risks split brain if the other replica still serves.
+    /// </summary>
+    Task<ForcedReplica> ForceSimplexAsync(string name, CancellationToken ct);
 }
 
 /// <summary>A command failed for a reason the caller should see; <see cref="StatusCode"/> maps to HTTP.</summary>
@@ -35,5 +40,8 @@ public sealed record VmInfo(string Name, string Kind, IReadOnlyList<string> Host
 
 public sealed record ReplicaInfo(string Vm, string Host, string Role, string State, long Epoch,
     long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest);
+
+/// <summary>A replica an operator forced into simplex: it runs as primary alone in Epoch.</summary>
+public sealed record ForcedReplica(string Vm, string Host, long Epoch, string State);
 
 public sealed record ReplicaDump(string Vm, string Host, long AppliedIndex, string Kind, string SnapshotBase64);

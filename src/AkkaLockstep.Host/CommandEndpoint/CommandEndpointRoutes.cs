@@ -27,6 +27,7 @@ internal static class CommandEndpointRoutes
         });
         app.MapGet("/vms/{name}/local", (string name, CancellationToken ct) => api.GetLocalReplicaAsync(name, ct));
         app.MapGet("/vms/{name}/local/dump", (string name, CancellationToken ct) => api.DumpLocalReplicaAsync(name, ct));
+        app.MapPost("/vms/{name}/force-simplex", (string name, CancellationToken ct) => api.ForceSimplexAsync(name, ct));
 
         app.MapFallback((HttpRequest r) => Results.Json(
             new ErrorResponse($"no such route: {r.Method} {r.Path}"), CommandEndpointJson.Options, statusCode: 404));
