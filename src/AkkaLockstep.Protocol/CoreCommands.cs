@@ -23,5 +23,14 @@ public sealed record EpochGranted(long Epoch, long RequestedAtMs = 0) : CoreComm
 /// <summary>The witness answered a lease renewal made at RequestedAtMs.</summary>
 public sealed record LeaseAnswered(long Epoch, bool Renewed, long RequestedAtMs) : CoreCommand;
 
-/// <summary>The witness refused the claim; <paramref name="GrantedEpoch"/> is the highest epoch it has granted.</summary>
-public sealed record EpochRefused(long Epoch, long GrantedEpoch) : CoreCommand;
+/// <summary>
+/// The witness refused the claim made at RequestedAtMs; <paramref name="GrantedEpoch"/> is the highest epoch it has
+/// granted (below Epoch when another claimant's lease was live).
+/// </summary>
+public sealed record EpochRefused(long Epoch, long GrantedEpoch, long RequestedAtMs = 0) : CoreCommand;
+
+/// <summary>
+/// An operator orders this replica to run alone without the witness (lost peer and witness); answered by
+/// <see cref="ForceSimplexAnswered"/> carrying <paramref name="Token"/>.
+/// </summary>
+public sealed record ForceSimplex(object Token) : CoreCommand;

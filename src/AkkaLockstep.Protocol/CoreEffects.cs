@@ -28,5 +28,11 @@ public sealed record RenewLease(long Epoch, long LeaseMs, long RequestedAtMs) : 
 
 public sealed record RoleChanged(ReplicaRole Role, long Epoch) : Effect;
 
-/// <summary>Something an operator must see: a divergence, a protocol violation by the peer.</summary>
+/// <summary>
+/// Answer to <see cref="ForceSimplex"/>: accepted once this replica acts as a forced simplex primary in Epoch, or
+/// refused with the reason (a sentence about this replica).
+/// </summary>
+public sealed record ForceSimplexAnswered(object Token, bool Accepted, long Epoch, string? Reason) : Effect;
+
+/// <summary>Something an operator must see: a divergence, a protocol violation by the peer, a forced simplex.</summary>
 public sealed record Alarm(string Message) : Effect;

@@ -75,6 +75,11 @@ public sealed partial class ReplicaCore
 
     private void OnEpochGranted(long epoch, long requestedAtMs)
     {
+        if (_forced && Role == ReplicaRole.Primary)
+        {
+            if (epoch == Epoch) OnForcedEpochGranted(requestedAtMs);
+            return;
+        }
         if (Role != ReplicaRole.Candidate || epoch != _claimEpoch) return;
         if (_failover) ExtendLease(requestedAtMs);
         Epoch = epoch;
@@ -83,8 +88,13 @@ public sealed partial class ReplicaCore
         MaybeBecomePrimary();
     }
 
-    private void OnEpochRefused(long epoch, long grantedEpoch)
+    private void OnEpochRefused(long epoch, long grantedEpoch, long requestedAtMs)
     {
+        if (_forced && Role == ReplicaRole.Primary)
+        {
+            if (epoch == Epoch) OnForcedEpochRefused(grantedEpoch, requestedAtMs);
+            return;
+        }
         if (Role != ReplicaRole.Candidate || epoch != _claimEpoch) return;
         _claimEpoch = 0;
         // Someone else holds the epoch: fence until the winner takes this replica back as its secondary.
@@ -98,12 +108,13 @@ public sealed partial class ReplicaCore
         SetRole(ReplicaRole.Joining);
     }
 
-    /// <summary>A granted candidate acts as primary only once its epoch is durable.</summary>
+    /// <summary>A granted (or forced) candidate acts as primary only once its epoch is durable.</summary>
     private void MaybeBecomePrimary()
     {
         if (Role != ReplicaRole.Candidate || _claimEpoch != 0 || _durableEpoch < Epoch) return;
-        var simplex = _failover;
+        var simplex = _failover || _forced;
         _failover = false;
         BecomePrimary(simplex);
+        if (_forced) StartForcedPrimary();
     }
 }

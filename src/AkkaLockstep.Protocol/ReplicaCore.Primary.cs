@@ -183,10 +183,13 @@ public sealed partial class ReplicaCore
         if (_simplex && _peerMatch >= CommitIndex && _peerMatch > 0)
         {
             _simplex = false;
-            Emit(new RenewLease(Epoch, 0, _now));
+            // A forced epoch that the witness never registered holds no lease to release; duplex needs no witness.
+            if (_forced) _forced = false;
+            else Emit(new RenewLease(Epoch, 0, _now));
         }
         // Simplex, commit only under a live lease: otherwise the witness may already have granted a newer epoch.
-        if (_simplex && _now >= _leaseValidUntil) return;
+        // A forced primary commits on the operator's authority instead.
+        if (_simplex && !_forced && _now >= _leaseValidUntil) return;
         var commit = Solo || _simplex ? DurableIndex : Math.Min(DurableIndex, _peerMatch);
         if (commit <= CommitIndex) return;
         CommitIndex = commit;

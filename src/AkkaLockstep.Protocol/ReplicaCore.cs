@@ -54,7 +54,10 @@ public sealed partial class ReplicaCore
     public ReplicatedMachine Machine => _machine;
     public bool Diverged { get; private set; }
 
-    /// <summary>A primary running alone after its peer was lost (witness-granted); it commits what it holds durably.</summary>
+    /// <summary>
+    /// A primary running alone after its peer was lost (witness-granted, or forced by an operator: see
+    /// <see cref="Forced"/>); it commits what it holds durably.
+    /// </summary>
     public bool Simplex => Role == ReplicaRole.Primary && _simplex;
 
     /// <summary>The witness refused this replica's failover claim: it answers no client until it rejoins as secondary.</summary>
@@ -122,6 +125,7 @@ public sealed partial class ReplicaCore
     {
         _started = true;
         _now = nowMs;
+        _startedMs = nowMs;
         DurableIndex = _log.LastIndex;
         _durableEpoch = Epoch;
         CommitIndex = AppliedIndex;
@@ -148,7 +152,8 @@ public sealed partial class ReplicaCore
             case Tick: OnTick(); break;
             case EpochGranted granted: OnEpochGranted(granted.Epoch, granted.RequestedAtMs); break;
             case LeaseAnswered answer: OnLeaseAnswered(answer); break;
-            case EpochRefused refused: OnEpochRefused(refused.Epoch, refused.GrantedEpoch); break;
+            case EpochRefused refused: OnEpochRefused(refused.Epoch, refused.GrantedEpoch, refused.RequestedAtMs); break;
+            case ForceSimplex force: OnForceSimplex(force); break;
             default: throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name);
         }
         return Flush();
@@ -166,6 +171,8 @@ public sealed partial class ReplicaCore
     private void SetRole(ReplicaRole role)
     {
         Role = role;
+        // Every way out of leading (stepping down, following a newer primary) passes here.
+        if (_forced && role is ReplicaRole.Joining or ReplicaRole.Secondary) AbandonForce();
         Emit(new RoleChanged(role, Epoch));
     }
 
@@ -285,7 +292,8 @@ public sealed partial class ReplicaCore
         switch (Role)
         {
             case ReplicaRole.Primary:
-                if (_simplex) SimplexTick();
+                if (_forced) ForcedTick();
+                else if (_simplex) SimplexTick();
                 PrimaryTick();
                 break;
             case ReplicaRole.Joining when Solo: ClaimNextEpoch(Epoch + 1); break;

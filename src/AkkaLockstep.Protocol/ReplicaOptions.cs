@@ -29,6 +29,13 @@ public sealed record ReplicaOptions
     /// <summary>Allowance for clock-rate differences: a simplex primary stops committing this long before its lease ends.</summary>
     public long LeaseMarginMs { get; init; } = 300;
 
+    /// <summary>
+    /// How long a restarted witness honours its registers' possible leases (the witness's longest lease). A forced
+    /// simplex primary refused for longer than this because of another claimant's lease knows that lease is being
+    /// renewed: the other replica runs alone too.
+    /// </summary>
+    public long WitnessRestartHoldMs { get; init; } = 5000;
+
     public long ProbeIntervalMs { get; init; } = 200;
     public long ClaimRetryMs { get; init; } = 1000;
 

@@ -5,7 +5,7 @@ using AkkaLockstep.Host.Api;
 
 namespace AkkaLockstep.Cli.Commands;
 
-/// <summary>`lockstep vm list|show|protect|unprotect`: manage protected VMs through a command endpoint.</summary>
+/// <summary>`lockstep vm list|show|protect|unprotect|force-simplex`: manage protected VMs through a command endpoint.</summary>
 internal static class VmCommands
 {
     /// <summary>Digests and hash chains are long; the first characters are enough to compare replicas by eye.</summary>
@@ -18,6 +18,7 @@ internal static class VmCommands
         vm.Subcommands.Add(Show(environment));
         vm.Subcommands.Add(Protect(environment));
         vm.Subcommands.Add(Unprotect(environment));
+        vm.Subcommands.Add(ForceSimplexCommand.Create(environment));
         return vm;
     }
 
@@ -125,9 +126,9 @@ internal static class VmCommands
         return command;
     }
 
-    private static Argument<string> NameArgument() => new("NAME") { Description = "VM name" };
+    internal static Argument<string> NameArgument() => new("NAME") { Description = "VM name" };
 
-    private static (Option<string?> Endpoint, Option<bool> Json) AddEndpointOptions(Command command)
+    internal static (Option<string?> Endpoint, Option<bool> Json) AddEndpointOptions(Command command)
     {
         var endpoint = EndpointOptions.Endpoint();
         var json = EndpointOptions.Json();

@@ -32,6 +32,10 @@ public sealed class CommandEndpointClient : IDisposable
             Content = JsonContent.Create(body, body.GetType(), options: CommandEndpointJson.Options),
         }, ct);
 
+    /// <summary>A POST whose path says it all (no body).</summary>
+    public Task<JsonReply<T>> PostAsync<T>(string path, CancellationToken ct) =>
+        SendAsync<T>(new HttpRequestMessage(HttpMethod.Post, path), ct);
+
     public async Task DeleteAsync(string path, CancellationToken ct) =>
         await SendRawAsync(new HttpRequestMessage(HttpMethod.Delete, path), ct);
 

@@ -22,6 +22,12 @@ public interface ICommandApi
 
     /// <summary>Replaces this host's cuts: <see cref="FaultRequest.Cut"/> names members, isolate cuts everyone and all clients.</summary>
     FaultState SetFaults(FaultRequest request) => throw new CommandException(404, "fault injection is not available on this endpoint");
+
+    /// <summary>
+    /// Forces this host's replica of a VM to run alone without the witness (`vm force-simplex`). Refused (409) unless
+    /// the replica cannot serve by itself and its peer is silent; risks split brain if the other replica still serves.
+    /// </summary>
+    Task<ForcedReplica> ForceSimplexAsync(string name, CancellationToken ct);
 }
 
 public sealed record FaultRequest(IReadOnlyList<string>? Cut, bool Isolate);
@@ -44,5 +50,8 @@ public sealed record VmInfo(string Name, string Kind, IReadOnlyList<string> Host
 
 public sealed record ReplicaInfo(string Vm, string Host, string Role, string State, long Epoch,
     long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest);
+
+/// <summary>A replica an operator forced into simplex: it runs as primary alone in Epoch.</summary>
+public sealed record ForcedReplica(string Vm, string Host, long Epoch, string State);
 
 public sealed record ReplicaDump(string Vm, string Host, long AppliedIndex, string Kind, string SnapshotBase64);

@@ -73,6 +73,25 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
         return new ReplicaDump(name, directory.Self, dump.AppliedIndex, dump.Kind, Convert.ToBase64String(dump.GuestSnapshot));
     }
 
+    public async Task<ForcedReplica> ForceSimplexAsync(string name, CancellationToken ct)
+    {
+        if (directory.Placement.Find(name) is null) throw UnknownVm(name);
+        var replica = directory.LocalReplica(name) ?? throw new CommandException(409, $"{directory.Self} holds no replica of '{name}'");
+        ForceSimplexOutcome outcome;
+        try
+        {
+            outcome = await replica.Ask<ForceSimplexOutcome>(ForceSimplexRequest.Instance, CommandTimeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new CommandException(503, $"the replica of '{name}' on {directory.Self} did not answer in time; " +
+                                            $"see its state with `lockstep vm show {name}` before trying again");
+        }
+        // The reason speaks of "this replica": the caller addressed this host's replica of this VM.
+        if (!outcome.Accepted) throw new CommandException(409, outcome.Reason ?? "refused");
+        return new ForcedReplica(name, directory.Self, outcome.Epoch, outcome.State);
+    }
+
     private async Task<VmInfo> DescribeAsync(VmPlacement vm)
     {
         var replicas = await Task.WhenAll(vm.Hosts.Select(h => AskReplicaStatus(h, vm.Name))).ConfigureAwait(false);
@@ -81,7 +100,7 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
         var state = infos.Any(r => r.State == "diverged") ? "diverged"
             : vm.Unprotected ? infos[0].State
             : primary is { State: "duplex" } && infos.Any(r => r.Role == "secondary") ? "duplex"
-            : primary is { State: "simplex" } ? "simplex"
+            : primary is { State: "simplex" or "forced-simplex" } ? primary.State
             : primary is not null ? "degraded"
             : "forming";
         return new VmInfo(vm.Name, vm.Kind, vm.Hosts, primary?.Host, infos.Max(r => r.Epoch), state, infos);

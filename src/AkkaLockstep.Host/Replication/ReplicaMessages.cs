@@ -19,6 +19,15 @@ public sealed record DumpRequest
 
 public sealed record DumpResponse(long AppliedIndex, string Kind, byte[] GuestSnapshot);
 
+/// <summary>An operator's `vm force-simplex` for this host's replica; answered with <see cref="ForceSimplexOutcome"/>.</summary>
+public sealed record ForceSimplexRequest
+{
+    public static readonly ForceSimplexRequest Instance = new();
+}
+
+/// <summary>Accepted once the replica runs as a forced simplex primary in Epoch (State as in `vm show`); else the Reason.</summary>
+public sealed record ForceSimplexOutcome(bool Accepted, long Epoch, string State, string? Reason);
+
 /// <summary>The VM was unprotected: delete this replica's journal and snapshots, then stop.</summary>
 public sealed record Unprotect
 {

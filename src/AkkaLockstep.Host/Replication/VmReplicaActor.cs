@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using AkkaLockstep.Guests;
 using AkkaLockstep.Host.Placement;
+using AkkaLockstep.Host.Witness;
 using AkkaLockstep.Protocol;
 using AkkaLockstep.Wire;
 using AkkaLockstep.Wire.Replication;
@@ -37,7 +38,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         var self = directory.Self;
         var incarnation = $"{self}/{Guid.NewGuid():N}";
         _core = new ReplicaCore(self, vm.PeerOf(self), vm.Hosts[0] == self, incarnation, GuestCatalog.Create(vm.Kind),
-            (ulong)Random.Shared.NextInt64());
+            (ulong)Random.Shared.NextInt64(), new ReplicaOptions { WitnessRestartHoldMs = WitnessActor.MaxLeaseMs });
     }
 
     public const string Dispatcher = "lockstep-replica-dispatcher";
@@ -92,7 +93,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case ClaimEpochResponseProto answer when answer.Vm == _vm.Name:
                 Execute(_core.Handle(answer.Granted
                     ? new EpochGranted(answer.Epoch, answer.RequestedAtMs)
-                    : new EpochRefused(answer.Epoch, answer.GrantedEpoch), Now));
+                    : new EpochRefused(answer.Epoch, answer.GrantedEpoch, answer.RequestedAtMs), Now));
                 break;
             case RenewLeaseResponseProto answer when answer.Vm == _vm.Name:
                 Execute(_core.Handle(new LeaseAnswered(answer.Epoch, answer.Renewed, answer.RequestedAtMs), Now));
@@ -100,6 +101,10 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case ReplicaTick:
                 Execute(_core.Handle(Tick.Instance, Now));
                 MaybeSnapshot();
+                break;
+            case ForceSimplexRequest:
+                _log.Warning("{0} on {1}: an operator asks to force simplex", _vm.Name, _directory.Self);
+                Execute(_core.Handle(new ForceSimplex(Sender), Now));
                 break;
             case ReplicaStatusRequestProto:
                 Sender.Tell(BuildStatus());
@@ -169,6 +174,11 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     _directory.SetLocalState(_vm.Name, new LocalReplicaState(changed.Role, changed.Epoch, _core.LeaderHint));
                     _log.Info("{0} on {1}: {2} in epoch {3}", _vm.Name, _directory.Self, changed.Role, changed.Epoch);
                     break;
+                case ForceSimplexAnswered answer:
+                    if (answer.Accepted) _log.Warning("{0} on {1}: forced simplex primary in epoch {2}", _vm.Name, _directory.Self, answer.Epoch);
+                    else _log.Warning("{0} on {1}: force-simplex refused: {2}", _vm.Name, _directory.Self, answer.Reason);
+                    ((IActorRef)answer.Token).Tell(new ForceSimplexOutcome(answer.Accepted, answer.Epoch, BuildStatus().State, answer.Reason));
+                    break;
                 case Alarm alarm:
                     _log.Error("ALARM {0} on {1}: {2}", _vm.Name, _directory.Self, alarm.Message);
                     break;
@@ -225,9 +235,9 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     {
         var state = _core.Diverged ? "diverged" : _core.Solo ? (_core.Role == ReplicaRole.Primary ? "unprotected" : "joining") : _core.Role switch
         {
-            ReplicaRole.Primary => _core.Simplex ? "simplex" : _core.Duplex ? "duplex" : "waiting-for-peer",
+            ReplicaRole.Primary => _core.Forced ? "forced-simplex" : _core.Simplex ? "simplex" : _core.Duplex ? "duplex" : "waiting-for-peer",
             ReplicaRole.Secondary => "duplex",
-            ReplicaRole.Candidate => "claiming",
+            ReplicaRole.Candidate => _core.Forced ? "forcing" : "claiming",
             _ when _core.Fenced => "fenced",
             _ => "joining",
         };

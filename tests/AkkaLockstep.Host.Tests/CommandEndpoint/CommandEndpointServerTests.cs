@@ -142,6 +142,35 @@ public sealed class CommandEndpointServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Force_simplex_forces_this_hosts_replica_and_returns_its_epoch_and_state()
+    {
+        using var response = await _http.PostAsync("/vms/orders/force-simplex", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("orders", "h1", 4, "forced-simplex"),
+            (json.GetProperty("vm").GetString(), json.GetProperty("host").GetString(), json.GetProperty("epoch").GetInt64(),
+                json.GetProperty("state").GetString()));
+        Assert.Equal(["orders"], _api.Forced);
+    }
+
+    [Fact]
+    public async Task Force_simplex_refused_is_409_with_the_reason_and_unknown_vm_is_404()
+    {
+        _api.ForceRefusal = "this replica is duplex primary in epoch 3; nothing to force";
+        using var refused = await _http.PostAsync("/vms/orders/force-simplex", null);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("this replica is duplex primary in epoch 3; nothing to force", await ErrorOf(refused));
+
+        using var unknown = await _http.PostAsync("/vms/nope/force-simplex", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("no VM named 'nope'", await ErrorOf(unknown));
+
+        using var wrongMethod = await _http.GetAsync("/vms/orders/force-simplex");
+        Assert.Equal(HttpStatusCode.NotFound, wrongMethod.StatusCode);
+        Assert.Empty(_api.Forced);
+    }
+
+    [Fact]
     public async Task Other_exceptions_are_500_and_the_server_keeps_serving()
     {
         var (status, json) = await GetJsonAsync("/vms/explode");

@@ -20,6 +20,10 @@ public sealed class FakeCommandApi : ICommandApi
 
     public List<ProtectRequest> Protected { get; } = [];
     public List<string> Unprotected { get; } = [];
+    public List<string> Forced { get; } = [];
+
+    /// <summary>When set, force-simplex is refused with this reason, as a replica that may not be forced answers.</summary>
+    public string? ForceRefusal { get; set; }
 
     public Task<ClusterView> GetClusterAsync(CancellationToken ct) => Task.FromResult(Cluster);
 
@@ -51,6 +55,14 @@ public sealed class FakeCommandApi : ICommandApi
     {
         Find(name);
         return Task.FromResult(new ReplicaDump(name, "h1", 41, "kv", Convert.ToBase64String([1, 2, 3])));
+    }
+
+    public Task<ForcedReplica> ForceSimplexAsync(string name, CancellationToken ct)
+    {
+        Find(name);
+        if (ForceRefusal is not null) throw new CommandException(409, ForceRefusal);
+        Forced.Add(name);
+        return Task.FromResult(new ForcedReplica(name, "h1", 4, "forced-simplex"));
     }
 
     private static VmInfo Find(string name) => name switch

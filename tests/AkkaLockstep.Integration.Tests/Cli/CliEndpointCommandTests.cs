@@ -126,6 +126,63 @@ public sealed class CliEndpointCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Force_simplex_without_yes_explains_the_risk_and_changes_nothing()
+    {
+        var (exit, output, error) = await _cli.RunAsync("vm", "force-simplex", "orders", "--endpoint", _endpoint);
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        Assert.StartsWith("error: force-simplex needs --yes.", error);
+        Assert.Contains("If the other replica is still serving", error);
+        Assert.Contains("the VM splits into two copies", error);
+        Assert.Contains("lockstep vm force-simplex orders --yes", error);
+        Assert.Empty(_api.Forced);
+    }
+
+    [Fact]
+    public async Task Force_simplex_forces_the_replica_of_the_host_it_reaches_first()
+    {
+        var (exit, output, error) = await _cli.RunAsync("vm", "force-simplex", "orders", "--yes", "--endpoint", _endpoint);
+        Assert.Equal(0, exit);
+        Assert.Empty(error);
+        Assert.StartsWith("forced orders on h1: it serves alone as primary in epoch 4 (forced-simplex).", output);
+        Assert.Equal(["orders"], _api.Forced);
+
+        (exit, output, _) = await _cli.RunAsync("vm", "force-simplex", "orders", "--yes", "--json", "--endpoint", _endpoint);
+        Assert.Equal(0, exit);
+        Assert.Equal(4, JsonDocument.Parse(output).RootElement.GetProperty("epoch").GetInt64());
+    }
+
+    [Fact]
+    public async Task Force_simplex_reports_every_hosts_refusal_when_none_accepts()
+    {
+        _api.ForceRefusal = "this replica is duplex primary in epoch 3; nothing to force";
+        _api.H2CommandEndpoint = $"127.0.0.1:{UnusedPort()}";
+        var (exit, output, error) = await _cli.RunAsync("vm", "force-simplex", "orders", "--yes", "--endpoint", _endpoint);
+        Assert.Equal(1, exit);
+        Assert.Empty(output);
+        var lines = error.TrimEnd().Split('\n');
+        Assert.Equal("error: no replica of orders was forced:", lines[0]);
+        Assert.Equal("  h1: this replica is duplex primary in epoch 3; nothing to force", lines[1]);
+        Assert.StartsWith($"  h2: cannot reach the command endpoint http://{_api.H2CommandEndpoint}/", lines[2]);
+        Assert.Empty(_api.Forced);
+    }
+
+    [Fact]
+    public async Task Force_simplex_host_flag_picks_the_hosts_own_endpoint()
+    {
+        // h2 announces host:port, as real members do; here it is the same fake endpoint.
+        _api.H2CommandEndpoint = $"127.0.0.1:{_server.Port}";
+        var (exit, _, _) = await _cli.RunAsync("vm", "force-simplex", "orders", "--yes", "--host", "h2", "--endpoint", _endpoint);
+        Assert.Equal(0, exit);
+        Assert.Equal(["orders"], _api.Forced);
+
+        var (badExit, _, error) = await _cli.RunAsync("vm", "force-simplex", "orders", "--yes", "--host", "h3", "--endpoint", _endpoint);
+        Assert.Equal(1, badExit);
+        Assert.Equal("error: orders has no replica on 'h3'; its hosts are h1, h2", error.Trim());
+        Assert.Single(_api.Forced);
+    }
+
+    [Fact]
     public async Task Endpoint_comes_from_flag_then_variable_then_cluster_file()
     {
         var unused = $"http://127.0.0.1:{UnusedPort()}/";

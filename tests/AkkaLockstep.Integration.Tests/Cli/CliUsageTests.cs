@@ -28,6 +28,7 @@ public sealed class CliUsageTests : IDisposable
     [InlineData("vm protect --help", "--kind <kv>")]
     [InlineData("host --help", "--postgres")]
     [InlineData("up --help", "--base-port")]
+    [InlineData("vm force-simplex --help", "--yes")]
     public async Task Help_is_available_everywhere(string commandLine, string expected)
     {
         var (exit, output, _) = await _cli.RunAsync(commandLine.Split(' '));

@@ -5,7 +5,8 @@ namespace AkkaLockstep.Protocol.Tests.Core;
 
 /// <summary>
 /// Two cores wired back to back with instant, lossless delivery and a journal that completes on demand, so a
-/// test can hold a write back and look at what the pair does meanwhile.
+/// test can hold a write back and look at what the pair does meanwhile. The link between them can be cut, a
+/// replica stopped (no ticks, messages to it lost; it resumes as it was) and the witness taken down.
 /// </summary>
 public sealed class PairHarness
 {
@@ -13,8 +14,12 @@ public sealed class PairHarness
     public readonly Dictionary<string, List<Effect>> Unpersisted = new() { ["a"] = [], ["b"] = [] };
     public readonly List<Reply> Replies = [];
     public readonly List<string> Alarms = [];
+    public readonly List<ForceSimplexAnswered> ForceAnswers = [];
     public WitnessRegister Witness = WitnessRegister.Empty;
     public bool AutoPersist = true;
+    public bool Partitioned;
+    public bool WitnessDown;
+    public readonly HashSet<string> Down = [];
     private readonly Queue<(string To, PeerMessage Message)> _wire = new();
     public long Now = 1_000;
 
@@ -58,12 +63,23 @@ public sealed class PairHarness
                     if (AutoPersist) PersistAll(name);
                     break;
                 case SendToPeer send:
-                    _wire.Enqueue((name == "a" ? "b" : "a", send.Message));
+                    var to = name == "a" ? "b" : "a";
+                    if (!Partitioned && !Down.Contains(to)) _wire.Enqueue((to, send.Message));
                     break;
-                case ClaimEpoch claim:
+                case ClaimEpoch claim when !WitnessDown:
                     var (granted, next) = Witness.Claim(claim.Epoch, Cores[name].Incarnation, claim.Simplex, Now, claim.LeaseMs);
                     Witness = next;
-                    Feed(name, granted ? new EpochGranted(claim.Epoch, claim.RequestedAtMs) : new EpochRefused(claim.Epoch, next.GrantedEpoch));
+                    Feed(name, granted
+                        ? new EpochGranted(claim.Epoch, claim.RequestedAtMs)
+                        : new EpochRefused(claim.Epoch, next.GrantedEpoch, claim.RequestedAtMs));
+                    break;
+                case RenewLease renew when !WitnessDown:
+                    var (renewed, after) = Witness.Renew(renew.Epoch, Cores[name].Incarnation, Now, renew.LeaseMs);
+                    Witness = after;
+                    Feed(name, new LeaseAnswered(renew.Epoch, renewed, renew.RequestedAtMs));
+                    break;
+                case ForceSimplexAnswered answer:
+                    ForceAnswers.Add(answer);
                     break;
                 case Reply reply:
                     Replies.Add(reply);
@@ -73,6 +89,24 @@ public sealed class PairHarness
                     break;
             }
         }
+    }
+
+    /// <summary>Advances time by <paramref name="ms"/> in 20 ms ticks to the running replicas, as the shell's timer does.</summary>
+    public void Advance(long ms)
+    {
+        for (var end = Now + ms; Now < end;)
+        {
+            Now = Math.Min(end, Now + 20);
+            foreach (var name in Cores.Keys.Where(n => !Down.Contains(n))) Feed(name, Tick.Instance);
+            Pump();
+        }
+    }
+
+    public ForceSimplexAnswered Force(string name)
+    {
+        Feed(name, new ForceSimplex($"force {name}"));
+        Pump();
+        return ForceAnswers[^1];
     }
 
     public Reply Request(string to, Guid session, long requestNo, KvCommand command, object? token = null)
