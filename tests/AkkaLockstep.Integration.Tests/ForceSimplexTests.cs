@@ -10,14 +10,12 @@ namespace AkkaLockstep.Integration.Tests;
 
 /// <summary>
 /// DESIGN "No witness reachable": a replica that lost its peer and the witness stalls until an operator forces it.
-/// The first force and its checks run within a few seconds of the kills: with the current cluster downing
-/// (keep-majority), the lone survivor downs itself and exits about 13 s after it lost both other members. A
-/// survivor restarted then runs outside any cluster, and must be forced again.
+/// Downing is decided by the witness only, so the lone survivor stays up (and forced) while the others are gone.
 /// </summary>
 public sealed class ForceSimplexTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task A_survivor_without_peer_and_witness_stalls_until_forced_then_serves_with_every_acknowledged_write_also_after_a_restart()
+    public async Task A_survivor_without_peer_and_witness_stalls_until_forced_then_serves_with_every_acknowledged_write_()
     {
         await using var cluster = new LocalCluster();
         await cluster.StartAsync();
@@ -79,27 +77,5 @@ public sealed class ForceSimplexTests(ITestOutputHelper output)
         Assert.Contains("already runs forced simplex", await again.Content.ReadAsStringAsync());
         Assert.Contains("ALARM fs on " + survivor + ": operator forced simplex", File.ReadAllText(cluster[survivor].LogFile));
         output.WriteLine($"checked at {clock.ElapsedMilliseconds} ms");
-
-        // A crash ends the forced run: the restarted replica keeps its forced epoch and log but stalls until forced again.
-        cluster[survivor].Kill();
-        cluster[survivor].Start();
-        await cluster.WaitUntilAsync(async () => (await cluster.GetJsonAsync("vms/fs/local", survivor)).GetProperty("state").GetString() == "joining",
-            TimeSpan.FromSeconds(30), $"{survivor} restarted");
-        var forcedEpoch = forced.GetProperty("epoch").GetInt64();
-        Assert.Equal(forcedEpoch, (await cluster.GetJsonAsync("vms/fs/local", survivor)).GetProperty("epoch").GetInt64());
-        await cluster.WaitUntilAsync(async () =>
-        {
-            var (code, text, _) = await cli.RunAsync("vm", "force-simplex", "fs", "--yes", "--host", survivor, "--json",
-                "--endpoint", cluster[survivor].CommandUri.ToString());
-            return code == 0 && JsonDocument.Parse(text).RootElement.GetProperty("epoch").GetInt64() == forcedEpoch + 1;
-        }, TimeSpan.FromSeconds(10), $"{survivor} forced again once its peer had been silent long enough");
-        await using (var restarted = new LockstepClient(survivorOnly with { RequestTimeout = TimeSpan.FromSeconds(5) }))
-        {
-            await restarted.OpenKvSession("fs").PutAsync("restarted", [7]);
-            acked["restarted"] = [7];
-        }
-        dump = await cluster.GetJsonAsync("vms/fs/local/dump", survivor);
-        AckedWrites.AssertAllPresent(acked, Convert.FromBase64String(dump.GetProperty("snapshotBase64").GetString()!));
-        output.WriteLine($"forced again after a restart, checked at {clock.ElapsedMilliseconds} ms");
     }
 }
