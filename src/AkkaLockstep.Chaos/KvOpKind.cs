@@ -1,0 +1,3 @@
+namespace AkkaLockstep.Chaos;
+
+public enum KvOpKind { Get, Put, Delete, Cas }

@@ -1,0 +1,4 @@
+namespace AkkaLockstep.Chaos;
+
+/// <summary>Latency of answered ops, in milliseconds.</summary>
+public sealed record StallStats(double MaxMs, double P99Ms, double P50Ms);
