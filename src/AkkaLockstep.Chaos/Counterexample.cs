@@ -8,22 +8,22 @@ internal static class Counterexample
 {
     private const int MaxCandidatesShown = 12;
 
-    public static string Describe(RegisterHistory history, RegisterSearch search)
+    public static string Describe(RegisterHistory history, DeepestPoint deepest)
     {
         var source = history.Source;
         var lines = new List<string>
         {
             $"key \"{history.Key}\": {history.AnsweredCount} answered and {source.Length - history.AnsweredCount} unknown ops " +
-            $"admit no linearization; at best {search.DeepestAnswered} answered ops linearize, leaving the register " +
-            history.DescribeState(search.DeepestState),
+            $"admit no linearization; at best {deepest.Answered} answered ops linearize, leaving the register " +
+            history.DescribeState(deepest.State),
         };
-        if (search.DeepestRecent.Length > 0)
+        if (deepest.Recent.Length > 0)
         {
             lines.Add("  last linearized:");
-            lines.AddRange(search.DeepestRecent.Select(i => "    " + source[i]));
+            lines.AddRange(deepest.Recent.Select(i => "    " + source[i]));
         }
         var pending = Enumerable.Range(0, source.Length)
-            .Where(i => history.Ops[i].Answered && !search.LinearizedAtDeepest(i))
+            .Where(i => history.Ops[i].Answered && !deepest.Linearized.Contains(i))
             .ToList();
         var firstResponse = pending.Min(i => source[i].CompletedMs!.Value);
         var candidates = pending.Where(i => source[i].InvokedMs <= firstResponse).OrderBy(i => source[i].InvokedMs).ToList();

@@ -2,11 +2,12 @@ namespace AkkaLockstep.Chaos;
 
 /// <summary>
 /// One op on a single register, its values interned to small ids so the search compares ints.
-/// State id 0 is "absent".
+/// State id 0 is "absent", 1 any value no op observes (see <see cref="RegisterHistory"/>).
 /// </summary>
 internal readonly record struct RegisterOp(KvOpKind Kind, OpOutcome Outcome, int Value, int Expected, int Output)
 {
     public const int Absent = 0;
+    public const int Unobserved = 1;
 
     public bool Answered => Outcome != OpOutcome.Unknown;
 

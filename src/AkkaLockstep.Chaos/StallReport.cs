@@ -7,7 +7,7 @@ public static class StallReport
     public static StallStats Stats(IReadOnlyList<HistoryOp> ops)
     {
         ArgumentNullException.ThrowIfNull(ops);
-        var latencies = ops.Where(o => o.Answered).Select(Waited).ToList();
+        var latencies = ops.Where(o => o is { Answered: true, CompletedMs: not null }).Select(Waited).ToList();
         return latencies.Count == 0
             ? new StallStats(0, 0, 0)
             : new StallStats(latencies.Max(), Percentile(latencies, 99), Percentile(latencies, 50));
