@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using AkkaLockstep.Chaos;
 using AkkaLockstep.Cli.LocalCluster;
 using AkkaLockstep.Guests.Kv;
@@ -70,7 +69,6 @@ public static class ChaosRunner
         var secondary = vm.Hosts.Single(h => h != primary);
         var hold = TimeSpan.FromSeconds(faultSeconds);
         var started = workload.NowMs;
-        var clock = Stopwatch.StartNew();
         var target = scenario switch
         {
             ChaosScenario.KillSecondary => secondary,
@@ -107,7 +105,7 @@ public static class ChaosRunner
         var after = (await cluster.TryDescribeAsync(VmName, ct))?.Primary;
         var ops = workload.History.Snapshot();
         return new ChaosCycle(index, ChaosScenarios.Name(scenario), target, primary, after,
-            Math.Round(StallReport.MaxStallIn(ops, started, workload.NowMs), 1), Math.Round(clock.Elapsed.TotalSeconds, 1));
+            Math.Round(StallReport.MaxStallIn(ops, started, workload.NowMs), 1), Math.Round((workload.NowMs - started) / 1000.0, 1));
     }
 
     /// <summary>A cut host may be restarting after being downed: keep asking its endpoint until it answers.</summary>

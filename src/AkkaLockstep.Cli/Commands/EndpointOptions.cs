@@ -25,10 +25,13 @@ internal static class EndpointOptions
         if (string.IsNullOrEmpty(url)) url = context.Environment.GetVariable(EndpointVariable);
         if (string.IsNullOrEmpty(url)) url = ClusterFile.TryLoad(context.Environment.StateDirectory)?.Endpoint;
         if (string.IsNullOrEmpty(url)) url = DefaultEndpoint;
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new CliException($"endpoint '{url}' is not an http:// URL");
-        // Paths are resolved relative to the endpoint, so it must end in '/' to keep any path prefix.
-        return new CommandEndpointClient(uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/"),
+        return new CommandEndpointClient(ParseUrl(url) ?? throw new CliException($"endpoint '{url}' is not an http:// URL"),
             unreachableHint: $". Is the cluster up (lockstep up)? Another endpoint: --endpoint or {EndpointVariable}");
     }
+
+    /// <summary>An http(s) endpoint URL ending in '/' (paths resolve relative to it, keeping any prefix), or null.</summary>
+    public static Uri? ParseUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri + "/")
+            : null;
 }

@@ -81,9 +81,8 @@ internal static class ForceSimplexCommand
         var announced = cluster.Members.FirstOrDefault(m => m.Name == target)?.CommandEndpoint
                         ?? throw new CliException("no command endpoint known for it (it is not a cluster member now)");
         // Members announce host:port; a URL is taken as it is.
-        var url = announced.Contains("://", StringComparison.Ordinal) ? announced : $"http://{announced}";
-        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri))
-            throw new CliException($"its command endpoint '{announced}' is not a valid address");
+        var uri = EndpointOptions.ParseUrl(announced.Contains("://", StringComparison.Ordinal) ? announced : $"http://{announced}")
+                  ?? throw new CliException($"its command endpoint '{announced}' is not a valid address");
         using var other = new CommandEndpointClient(uri, HostTimeout);
         return await other.PostAsync<ForcedReplica>(path, ct);
     }

@@ -14,24 +14,24 @@ public sealed record FaultState(IReadOnlyList<string> Blocked, bool Isolated);
 /// </summary>
 public sealed class FaultSwitch
 {
-    private volatile FaultState _state = new([], false);
-    private volatile ImmutableHashSet<string> _blocked = ImmutableHashSet<string>.Empty;
+    private sealed record Cut(ImmutableHashSet<string> Blocked, bool Isolated);
 
-    public FaultState State => _state;
+    // One object, swapped whole, so a reader never sees the members of one setting with the isolation of another.
+    private volatile Cut _cut = new(ImmutableHashSet<string>.Empty, false);
+
+    public FaultState State => new(_cut.Blocked.Order(StringComparer.Ordinal).ToArray(), _cut.Isolated);
 
     /// <summary>Clients get no answers (and no pongs) while the host is isolated.</summary>
-    public bool ClientsCut => _state.Isolated;
+    public bool ClientsCut => _cut.Isolated;
 
-    public bool Cuts(string? member) => _state.Isolated || (member is not null && _blocked.Contains(member));
-
-    public void Set(IEnumerable<string> blocked, bool isolated)
+    public bool Cuts(string? member)
     {
-        var set = blocked.Where(b => !string.IsNullOrWhiteSpace(b)).ToImmutableHashSet(StringComparer.Ordinal);
-        _blocked = set;
-        _state = new FaultState(set.Order(StringComparer.Ordinal).ToArray(), isolated);
+        var cut = _cut;
+        return cut.Isolated || (member is not null && cut.Blocked.Contains(member));
     }
 
-    public void Heal() => Set([], false);
+    public void Set(IEnumerable<string> blocked, bool isolated) =>
+        _cut = new Cut(blocked.Where(b => !string.IsNullOrWhiteSpace(b)).ToImmutableHashSet(StringComparer.Ordinal), isolated);
 }
 
 /// <summary>

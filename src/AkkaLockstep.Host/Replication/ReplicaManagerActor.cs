@@ -26,11 +26,7 @@ public sealed class ReplicaManagerActor : ReceiveActor
     public ReplicaManagerActor(HostDirectory directory)
     {
         _directory = directory;
-        Receive<IdentityConfirmed>(_ =>
-        {
-            _confirmed = true;
-            Reconcile(_directory.Placement);
-        });
+        Receive<IdentityConfirmed>(_ => Reconcile(_directory.Placement));
         Receive<PlacementChanged>(changed => Reconcile(changed.Table));
         Receive<PeerEnvelopeProto>(envelope =>
         {
@@ -57,15 +53,11 @@ public sealed class ReplicaManagerActor : ReceiveActor
 
     public static Props Props(HostDirectory directory) => Akka.Actor.Props.Create(() => new ReplicaManagerActor(directory));
 
-    // Replicas start only once this node is a member under its own name: a second process started with a taken
-    // name must never act as that host's replicas.
-    private bool _confirmed;
-
     protected override void PreStart()
     {
         Context.System.EventStream.Subscribe(Self, typeof(PlacementChanged));
         Context.System.EventStream.Subscribe(Self, typeof(IdentityConfirmed));
-        if (_directory.IdentityConfirmed) Self.Tell(IdentityConfirmed.Instance);
+        Reconcile(_directory.Placement);
     }
 
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -77,7 +69,9 @@ public sealed class ReplicaManagerActor : ReceiveActor
 
     private void Reconcile(PlacementTable table)
     {
-        if (!_confirmed) return;
+        // Replicas start only once this node is a member under its own name: a second process started with a
+        // taken name must never act as that host's replicas.
+        if (!_directory.IdentityConfirmed) return;
         var mine = table.Vms.Where(v => v.IsOn(_directory.Self)).ToDictionary(v => v.Name);
         foreach (var (name, replica) in _replicas.ToArray())
         {

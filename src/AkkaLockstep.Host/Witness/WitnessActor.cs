@@ -62,16 +62,9 @@ public sealed class WitnessActor : ReceivePersistentActor
     {
         if (_faults.Cuts(claim.Host)) return;
         var register = _registers.GetValueOrDefault(claim.Vm, WitnessRegister.Empty);
-        if (_condemned.Contains((claim.Host, claim.HostUid)))
-        {
-            Sender.Tell(new ClaimEpochResponseProto
-            {
-                Vm = claim.Vm, Epoch = claim.Epoch, Granted = false, GrantedEpoch = register.GrantedEpoch, Holder = register.Holder ?? "",
-                RequestedAtMs = claim.RequestedAtMs,
-            });
-            return;
-        }
-        var (granted, next) = register.Claim(claim.Epoch, claim.Claimant, claim.Simplex, Now, Math.Clamp(claim.LeaseMs, 0, MaxLeaseMs));
+        var (granted, next) = _condemned.Contains((claim.Host, claim.HostUid))
+            ? (false, register)
+            : register.Claim(claim.Epoch, claim.Claimant, claim.Simplex, Now, Math.Clamp(claim.LeaseMs, 0, MaxLeaseMs));
         var answer = new ClaimEpochResponseProto
         {
             Vm = claim.Vm, Epoch = claim.Epoch, Granted = granted, GrantedEpoch = next.GrantedEpoch, Holder = next.Holder ?? "",
