@@ -23,6 +23,10 @@ internal static class AkkaHocon
             serializers.lockstep-protobuf = "AkkaLockstep.Host.Serialization.ProtobufSerializer, AkkaLockstep.Host"
             serialization-bindings { "Google.Protobuf.IMessage, Google.Protobuf" = lockstep-protobuf }
           }
+          # Each node writes only over connections it opened itself. With reuse of inbound connections, a node
+          # restarted at the same address and connecting while the other side also reconnects can leave that side
+          # with a read-only endpoint and no writer: it hears the node but never answers it again.
+          remote.use-passive-connections = off
           remote.dot-netty.tcp {
             # A batch of inputs travels as one message: allow large ones.
             maximum-frame-size = 16MiB

@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Akka.Remote.Hosting;
 using AkkaLockstep.Host.ClientEndpoint;
 using AkkaLockstep.Host.Cluster;
+using AkkaLockstep.Host.Cluster.Links;
 using AkkaLockstep.Host.CommandEndpoint;
 using AkkaLockstep.Host.Endpoints;
 using AkkaLockstep.Host.Faults;
@@ -36,8 +37,8 @@ public static class HostRunner
         var faults = new FaultSwitch();
         for (var rejoining = false; ; rejoining = true)
         {
-            if (!await RunIncarnationAsync(options, faults, rejoining, ct).ConfigureAwait(false)) return;
-            Console.WriteLine($"{options.Role} {options.Name} was removed from the cluster; starting again to rejoin");
+            if (await RunIncarnationAsync(options, faults, rejoining, ct).ConfigureAwait(false) is not { } ended) return;
+            Console.WriteLine($"{options.Role} {options.Name} {ended}; starting again to rejoin");
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
@@ -49,8 +50,8 @@ public static class HostRunner
         }
     }
 
-    /// <summary>One actor system's life. True when it ended because the cluster removed this member.</summary>
-    private static async Task<bool> RunIncarnationAsync(HostOptions options, FaultSwitch faults, bool rejoining, CancellationToken ct)
+    /// <summary>One actor system's life. Why it ended when this member should start again and rejoin; null to stop.</summary>
+    private static async Task<string?> RunIncarnationAsync(HostOptions options, FaultSwitch faults, bool rejoining, CancellationToken ct)
     {
         var directory = new HostDirectory(options, faults);
         var isHost = options.Role == HostOptions.HostRole;
@@ -77,6 +78,7 @@ public static class HostRunner
                         {
                             FaultSwitches.Register(system, faults);
                             system.ActorOf(MembershipActor.Props(directory), "membership");
+                            system.ActorOf(LinkWatchdogActor.Props(), "link-watchdog");
                             system.ActorOf(PlacementStoreActor.Props(directory), "placement-store");
                             if (isHost) system.ActorOf(ReplicaManagerActor.Props(directory), "replicas");
                             else system.ActorOf(WitnessActor.Props(faults), "witness");
@@ -117,12 +119,12 @@ public static class HostRunner
         if (commandEndpoint is not null) await commandEndpoint.StopAsync(CancellationToken.None).ConfigureAwait(false);
         var reason = CoordinatedShutdown.Get(system).ShutdownReason;
         await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        if (ct.IsCancellationRequested) return false;
+        if (ct.IsCancellationRequested) return null;
         if (directory.FatalError is { } fatal) throw new HostRefusedException(fatal);
         if (reason is CoordinatedShutdown.ClusterJoinUnsuccessfulReason)
             throw new HostRefusedException($"could not join the cluster: no seed answered within {FirstJoinTimeout.TotalSeconds:0} s " +
                                            $"(seeds: {string.Join(", ", options.Seeds)}); check --seeds and that a seed is running");
-        return true;
+        return reason is LinkWedgedReason ? "restarted its actor system to clear a wedged remoting link" : "was removed from the cluster";
     }
 
     private static string ResolveAddress(string hostname) =>

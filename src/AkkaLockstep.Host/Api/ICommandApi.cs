@@ -7,6 +7,9 @@ namespace AkkaLockstep.Host.Api;
 /// </summary>
 public interface ICommandApi
 {
+    /// <summary>Liveness, naming this node's member incarnation (address#uid) once it has joined.</summary>
+    HealthInfo GetHealth() => new("ok", null);
+
     Task<ClusterView> GetClusterAsync(CancellationToken ct);
     Task<IReadOnlyList<VmInfo>> ListVmsAsync(CancellationToken ct);
     Task<VmInfo> GetVmAsync(string name, CancellationToken ct);
@@ -29,6 +32,8 @@ public interface ICommandApi
     /// </summary>
     Task<ForcedReplica> ForceSimplexAsync(string name, CancellationToken ct);
 }
+
+public sealed record HealthInfo(string Status, string? Member);
 
 public sealed record FaultRequest(IReadOnlyList<string>? Cut, bool Isolate);
 

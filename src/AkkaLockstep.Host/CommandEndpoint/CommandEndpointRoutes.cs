@@ -12,7 +12,7 @@ internal static class CommandEndpointRoutes
 {
     public static void Map(IEndpointRouteBuilder app, ICommandApi api)
     {
-        app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+        app.MapGet("/health", () => api.GetHealth());
         app.MapGet("/metrics", WriteMetricsAsync);
 
         app.MapGet("/cluster", (CancellationToken ct) => api.GetClusterAsync(ct));

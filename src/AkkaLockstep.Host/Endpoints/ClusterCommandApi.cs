@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using AkkaLockstep.Host.Api;
+using AkkaLockstep.Host.Cluster.Downing;
 using AkkaLockstep.Host.Faults;
 using AkkaLockstep.Host.Placement;
 using AkkaLockstep.Host.Replication;
@@ -13,6 +14,12 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
+
+    public HealthInfo GetHealth()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        return new HealthInfo("ok", cluster.SelfMember.Status == MemberStatus.Up ? DowningPaths.MemberId(cluster.SelfUniqueAddress) : null);
+    }
 
     public FaultState GetFaults() => directory.Faults.State;
 
