@@ -10,6 +10,12 @@ public sealed record PersistEntries(long OpId, IReadOnlyList<Input> Entries) : E
 /// <summary>Discard every journal entry at or after FromIndex (a tail written in an epoch that was superseded).</summary>
 public sealed record PersistTruncate(long OpId, long FromIndex) : Effect;
 
+/// <summary>
+/// Make a copy of the primary's state durable as this replica's new base: the journal must recover it, and no entry
+/// written before it, after a restart. The shell acknowledges it with <see cref="LocalPersisted"/> like any other write.
+/// </summary>
+public sealed record PersistSnapshot(long OpId, ReplicaSnapshot Snapshot) : Effect;
+
 public sealed record SendToPeer(PeerMessage Message) : Effect;
 
 public enum ReplyStatus : byte { Ok = 0, NotPrimary = 1, Unavailable = 2, Stale = 3 }
@@ -33,6 +39,9 @@ public sealed record RoleChanged(ReplicaRole Role, long Epoch) : Effect;
 /// refused with the reason (a sentence about this replica).
 /// </summary>
 public sealed record ForceSimplexAnswered(object Token, bool Accepted, long Epoch, string? Reason) : Effect;
+
+/// <summary>Something worth a line in the log that needs no action (e.g. a full copy sent to the peer).</summary>
+public sealed record Notice(string Message) : Effect;
 
 /// <summary>Something an operator must see: a divergence, a protocol violation by the peer, a forced simplex.</summary>
 public sealed record Alarm(string Message) : Effect;

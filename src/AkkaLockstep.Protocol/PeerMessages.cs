@@ -28,3 +28,11 @@ public sealed record AppendReply(long Epoch, bool Success, long MatchIndex, long
 /// </summary>
 public sealed record Probe(long PromisedEpoch, long LastEpoch, long LastIndex, ReplicaRole Role, bool IsReply,
     string Incarnation) : PeerMessage;
+
+/// <summary>
+/// Primary to secondary, when the secondary needs entries the primary has compacted away: one piece of the
+/// primary's machine state at SnapshotIndex (whose entry had SnapshotEpoch). Pieces go in order; the receiver
+/// installs the state once Offset + Data reaches TotalLength and the SHA-256 of the whole equals Digest.
+/// </summary>
+public sealed record SnapshotChunk(long Epoch, long SnapshotIndex, long SnapshotEpoch, long Offset, long TotalLength,
+    byte[] Data, byte[] Digest) : PeerMessage;

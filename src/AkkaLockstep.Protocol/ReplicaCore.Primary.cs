@@ -106,11 +106,7 @@ public sealed partial class ReplicaCore
         if (Solo) return;
         while (_peerNext <= _log.LastIndex && _peerNext - _peerMatch - 1 < _options.MaxUnackedEntries)
         {
-            if (_peerNext <= _log.BaseIndex)
-            {
-                Emit(new Alarm($"peer needs entry {_peerNext}, which was compacted; a full resync is required"));
-                return;
-            }
+            if (_peerNext <= _log.BaseIndex && !SendFullCopy()) return;
             var entries = _log.Range(_peerNext, _options.MaxCatchUpEntries);
             SendAppend(entries);
             _peerNext += entries.Count;
@@ -120,7 +116,9 @@ public sealed partial class ReplicaCore
     private void SendAppend(IReadOnlyList<Input> entries)
     {
         if (Solo) return;
-        var prev = _peerNext - 1;
+        // A heartbeat to a peer that needs compacted entries names the oldest entry whose epoch is still known: the
+        // peer answers with where its log ends and gets a full copy.
+        var prev = Math.Max(_peerNext - 1, _log.BaseIndex);
         long checkIndex = 0;
         byte[]? checkHash = null;
         if (AppliedIndex > _lastCheckSent)

@@ -149,6 +149,7 @@ public sealed partial class ReplicaCore
             case PeerReceived { Message: Append append }: OnAppend(append); break;
             case PeerReceived { Message: AppendReply reply }: OnAppendReply(reply); break;
             case PeerReceived { Message: Probe probe }: OnProbe(probe); break;
+            case PeerReceived { Message: SnapshotChunk chunk }: OnSnapshotChunk(chunk); break;
             case Tick: OnTick(); break;
             case EpochGranted granted: OnEpochGranted(granted.Epoch, granted.RequestedAtMs); break;
             case LeaseAnswered answer: OnLeaseAnswered(answer); break;
@@ -178,7 +179,7 @@ public sealed partial class ReplicaCore
 
     // ---- durability: persist operations complete in the order they were issued ----
 
-    private enum OpKind : byte { Epoch, Entries, Truncate }
+    private enum OpKind : byte { Epoch, Entries, Truncate, Snapshot }
 
     private sealed class PendingOp(long id, OpKind kind, long value, long first, long last)
     {
@@ -231,6 +232,7 @@ public sealed partial class ReplicaCore
             {
                 case OpKind.Epoch: _durableEpoch = Math.Max(_durableEpoch, op.Value); break;
                 case OpKind.Entries when op.Last >= op.First: DurableIndex = Math.Max(DurableIndex, op.Last); break;
+                case OpKind.Snapshot: DurableIndex = Math.Max(DurableIndex, op.Value); break;
             }
         }
         switch (Role)

@@ -61,6 +61,14 @@ public sealed class ReplicaLog
         BaseEpoch = epochAtIndex;
     }
 
+    /// <summary>Drops every entry: the log continues after <paramref name="index"/>, whose state came from elsewhere.</summary>
+    public void ResetTo(long index, long epochAtIndex)
+    {
+        _entries.Clear();
+        BaseIndex = index;
+        BaseEpoch = epochAtIndex;
+    }
+
     /// <summary>First index of the run of entries that share the epoch of <paramref name="index"/>.</summary>
     public long FirstIndexOfEpochRun(long index)
     {

@@ -17,6 +17,12 @@ public sealed record ReplicaOptions
     /// <summary>Most entries sent to the peer but not yet acknowledged.</summary>
     public int MaxUnackedEntries { get; init; } = 16384;
 
+    /// <summary>Size of the pieces a full copy of the machine state travels in.</summary>
+    public int SnapshotChunkBytes { get; init; } = 1 << 20;
+
+    /// <summary>A full copy the secondary has not acknowledged by then is sent again.</summary>
+    public long SnapshotResendMs { get; init; } = 5000;
+
     public long HeartbeatIntervalMs { get; init; } = 100;
 
     /// <summary>Silence from the peer after which a replica in a pair claims the next epoch to go on alone.</summary>

@@ -53,6 +53,13 @@ public static class ProtoMapping
                     IsReply = p.IsReply, Incarnation = p.Incarnation,
                 };
                 break;
+            case SnapshotChunk c:
+                envelope.SnapshotChunk = new SnapshotChunkProto
+                {
+                    Epoch = c.Epoch, SnapshotIndex = c.SnapshotIndex, SnapshotEpoch = c.SnapshotEpoch, Offset = c.Offset,
+                    TotalLength = c.TotalLength, Data = ByteString.CopyFrom(c.Data), Digest = ByteString.CopyFrom(c.Digest),
+                };
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name);
         }
@@ -71,6 +78,9 @@ public static class ProtoMapping
             envelope.AppendReply.Incarnation),
         PeerEnvelopeProto.BodyOneofCase.Probe => new Probe(envelope.Probe.PromisedEpoch, envelope.Probe.LastEpoch,
             envelope.Probe.LastIndex, (ReplicaRole)envelope.Probe.Role, envelope.Probe.IsReply, envelope.Probe.Incarnation),
+        PeerEnvelopeProto.BodyOneofCase.SnapshotChunk => new SnapshotChunk(envelope.SnapshotChunk.Epoch,
+            envelope.SnapshotChunk.SnapshotIndex, envelope.SnapshotChunk.SnapshotEpoch, envelope.SnapshotChunk.Offset,
+            envelope.SnapshotChunk.TotalLength, envelope.SnapshotChunk.Data.ToByteArray(), envelope.SnapshotChunk.Digest.ToByteArray()),
         _ => null,
     };
 

@@ -30,6 +30,11 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private readonly long _clockBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private long _lastSnapshotIndex;
     private bool _deleting;
+    // A full copy from the peer being saved: its persist op, the snapshot's sequence number once it is being
+    // written, and the newest later write that completed meanwhile (writes complete in order for the core).
+    private long _installOp;
+    private long _installSequenceNr = -1;
+    private long _heldPersisted;
 
     public VmReplicaActor(VmPlacement vm, HostDirectory directory)
     {
@@ -115,7 +120,11 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case SaveSnapshotSuccess success:
                 DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
                 _core.Compact(RetainEntries);
+                if (_installOp > 0 && success.Metadata.SequenceNr == _installSequenceNr) InstallSaved();
                 break;
+            case SaveSnapshotFailure failure when _installOp > 0 && failure.Metadata.SequenceNr == _installSequenceNr:
+                // The copy is not durable: start again from the journal; the peer sends the copy again.
+                throw new InvalidOperationException($"saving the full copy of {_vm.Name} from the peer failed: {failure.Cause.Message}");
             case SaveSnapshotFailure failure:
                 _log.Warning("snapshot of {0} failed: {1}", _vm.Name, failure.Cause.Message);
                 break;
@@ -138,15 +147,18 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     var appended = new EntriesAppendedEvent();
                     appended.Entries.AddRange(e.Entries.Select(ProtoMapping.ToProto));
                     var entriesOp = e.OpId;
-                    PersistAsync(appended, _ => Execute(_core.Handle(new LocalPersisted(entriesOp), Now)));
+                    PersistAsync(appended, _ => Persisted(entriesOp));
                     break;
                 case PersistEpoch e:
                     var epochOp = e.OpId;
-                    PersistAsync(new EpochPromisedEvent { Epoch = e.Epoch }, _ => Execute(_core.Handle(new LocalPersisted(epochOp), Now)));
+                    PersistAsync(new EpochPromisedEvent { Epoch = e.Epoch }, _ => Persisted(epochOp));
                     break;
                 case PersistTruncate t:
                     var truncateOp = t.OpId;
-                    PersistAsync(new LogTruncatedEvent { FromIndex = t.FromIndex }, _ => Execute(_core.Handle(new LocalPersisted(truncateOp), Now)));
+                    PersistAsync(new LogTruncatedEvent { FromIndex = t.FromIndex }, _ => Persisted(truncateOp));
+                    break;
+                case PersistSnapshot p:
+                    SaveInstalledCopy(p);
                     break;
                 case SendToPeer send:
                     if (_core.Peer is { } peer && !_directory.Faults.Cuts(peer)) _directory.PeerManager(peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
@@ -178,6 +190,9 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     if (answer.Accepted) _log.Warning("{0} on {1}: forced simplex primary in epoch {2}", _vm.Name, _directory.Self, answer.Epoch);
                     else _log.Warning("{0} on {1}: force-simplex refused: {2}", _vm.Name, _directory.Self, answer.Reason);
                     ((IActorRef)answer.Token).Tell(new ForceSimplexOutcome(answer.Accepted, answer.Epoch, BuildStatus().State, answer.Reason));
+                    break;
+                case Notice notice:
+                    _log.Info("{0} on {1}: {2}", _vm.Name, _directory.Self, notice.Message);
                     break;
                 case Alarm alarm:
                     _log.Error("ALARM {0} on {1}: {2}", _vm.Name, _directory.Self, alarm.Message);
@@ -222,6 +237,37 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 break;
         }
         command.Completion.TrySetResult(response);
+    }
+
+    private void Persisted(long opId)
+    {
+        if (_installOp > 0) _heldPersisted = Math.Max(_heldPersisted, opId);
+        else Execute(_core.Handle(new LocalPersisted(opId), Now));
+    }
+
+    /// <summary>
+    /// Saves a full copy from the peer as this replica's snapshot. It is taken after a marker event, so every journal
+    /// write issued before it has a lower sequence number and recovery never replays those entries over the copy.
+    /// </summary>
+    private void SaveInstalledCopy(PersistSnapshot copy)
+    {
+        _installOp = copy.OpId;
+        _installSequenceNr = -1;
+        _heldPersisted = 0;
+        _lastSnapshotIndex = copy.Snapshot.AppliedIndex;
+        PersistAsync(new LogTruncatedEvent { FromIndex = copy.Snapshot.AppliedIndex + 1 }, _ =>
+        {
+            _installSequenceNr = LastSequenceNr;
+            SaveSnapshot(copy.Snapshot.ToProto());
+        });
+    }
+
+    private void InstallSaved()
+    {
+        var upTo = Math.Max(_installOp, _heldPersisted);
+        _installOp = 0;
+        _installSequenceNr = -1;
+        Execute(_core.Handle(new LocalPersisted(upTo), Now));
     }
 
     private void MaybeSnapshot()

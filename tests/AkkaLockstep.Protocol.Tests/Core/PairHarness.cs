@@ -23,10 +23,12 @@ public sealed class PairHarness
     private readonly Queue<(string To, PeerMessage Message)> _wire = new();
     public long Now = 1_000;
 
-    public PairHarness()
+    public readonly List<string> Notices = [];
+
+    public PairHarness(ReplicaOptions? options = null)
     {
-        Cores["a"] = new ReplicaCore("a", "b", true, "a#1", new KvGuest(), 1);
-        Cores["b"] = new ReplicaCore("b", "a", false, "b#1", new KvGuest(), 2);
+        Cores["a"] = new ReplicaCore("a", "b", true, "a#1", new KvGuest(), 1, options);
+        Cores["b"] = new ReplicaCore("b", "a", false, "b#1", new KvGuest(), 2, options);
         Run("a", Cores["a"].Start(Now));
         Run("b", Cores["b"].Start(Now));
         Pump();
@@ -48,7 +50,7 @@ public sealed class PairHarness
         var pending = Unpersisted[name].ToArray();
         Unpersisted[name].Clear();
         foreach (var op in pending)
-            Feed(name, new LocalPersisted(op switch { PersistEntries e => e.OpId, PersistEpoch e => e.OpId, PersistTruncate t => t.OpId, _ => 0 }));
+            Feed(name, new LocalPersisted(op switch { PersistEntries e => e.OpId, PersistEpoch e => e.OpId, PersistTruncate t => t.OpId, PersistSnapshot s => s.OpId, _ => 0 }));
         Pump();
     }
 
@@ -58,7 +60,7 @@ public sealed class PairHarness
         {
             switch (effect)
             {
-                case PersistEntries or PersistEpoch or PersistTruncate:
+                case PersistEntries or PersistEpoch or PersistTruncate or PersistSnapshot:
                     Unpersisted[name].Add(effect);
                     if (AutoPersist) PersistAll(name);
                     break;
@@ -86,6 +88,9 @@ public sealed class PairHarness
                     break;
                 case Alarm alarm:
                     Alarms.Add(alarm.Message);
+                    break;
+                case Notice notice:
+                    Notices.Add(notice.Message);
                     break;
             }
         }

@@ -41,6 +41,7 @@ public sealed class LockstepSimulation
     public IReadOnlyList<string> Violations => _violations;
     public long EndTimeMs => _now;
     public int Crashes { get; private set; }
+    public int FullCopies { get; private set; }
     public long MaxEpoch { get; private set; }
 
     private sealed class SimReplica(string name)
@@ -145,10 +146,18 @@ public sealed class LockstepSimulation
         {
             switch (effect)
             {
-                case PersistEpoch or PersistEntries or PersistTruncate:
+                case PersistEpoch or PersistEntries or PersistTruncate or PersistSnapshot:
                     if (effect is PersistTruncate cut) Log($"{replica.Name} truncates from {cut.FromIndex}");
                     if (effect is PersistEntries pe) Log($"{replica.Name} persists {string.Join(",", pe.Entries.Select(x => $"{x.Index}:e{x.Epoch}:{System.Text.Encoding.UTF8.GetString(x.Command)}"))}");
-                    var opId = effect switch { PersistEpoch e => e.OpId, PersistEntries e => e.OpId, PersistTruncate t => t.OpId, _ => 0 };
+                    if (effect is PersistSnapshot copy)
+                    {
+                        FullCopies++;
+                        Log($"{replica.Name} installs a full copy at {copy.Snapshot.AppliedIndex}");
+                    }
+                    var opId = effect switch
+                    {
+                        PersistEpoch e => e.OpId, PersistEntries e => e.OpId, PersistTruncate t => t.OpId, PersistSnapshot s => s.OpId, _ => 0,
+                    };
                     replica.LastCompletionAt = Math.Max(replica.LastCompletionAt, _now) + _random.Next(0, 4);
                     _events.Enqueue(() =>
                     {
@@ -293,18 +302,27 @@ public sealed class LockstepSimulation
 
     /// <summary>
     /// Output rule: an answered input is durable in both journals, or, from a simplex primary (which holds the
-    /// witness's grant), in its own.
+    /// witness's grant), in its own. An input this primary finds already applied from an earlier epoch (a retry
+    /// answered from the session table) committed under that epoch's rule, possibly alone: it must be in its own.
     /// </summary>
     private void CheckOutputRule(SimReplica replying, ClientToken token)
     {
         var client = _clients[token.Client];
-        var simplex = replying.Core!.Simplex;
+        var core = replying.Core!;
+        var ownJournalOnly = core.Simplex || !SequencedInThisEpoch(core, client.Session, token.RequestNo);
         foreach (var replica in _replicas.Values)
         {
-            if (simplex && replica != replying) continue;
+            if (ownJournalOnly && replica != replying) continue;
             if (!replica.Journal.Holds(client.Session, token.RequestNo))
-                Violation($"client {client.Id} request {token.RequestNo} answered by {replying.Name}{(simplex ? " (simplex)" : "")} but not durable on {replica.Name}");
+                Violation($"client {client.Id} request {token.RequestNo} answered by {replying.Name}{(core.Simplex ? " (simplex)" : "")} but not durable on {replica.Name}");
         }
+    }
+
+    private static bool SequencedInThisEpoch(ReplicaCore core, Guid session, long requestNo)
+    {
+        for (var i = core.LastIndex; i > 0 && core.LogEntry(i) is { } input; i--)
+            if (input.SessionId == session && input.RequestNo == requestNo) return input.Epoch == core.Epoch;
+        return false;
     }
 
     private void OnAcknowledged(SimClient client, byte[] output)
@@ -324,6 +342,7 @@ public sealed class LockstepSimulation
             {
                 if (faulty && _random.NextDouble() < _options.CrashRate) Crash(replica);
                 else Feed(replica, Tick.Instance);
+                if (replica.Core is { } running && _random.NextDouble() < _options.CompactRate) Compact(replica, running);
             }
             else if (_now >= replica.DownUntil || !faulty)
             {
@@ -343,6 +362,12 @@ public sealed class LockstepSimulation
             _witnessDown = false;
         }
         At(10, Step);
+    }
+
+    private void Compact(SimReplica replica, ReplicaCore core)
+    {
+        replica.Journal.SaveSnapshot(core.CaptureSnapshot());
+        core.Compact(_random.Next(0, 4));
     }
 
     // ---- invariants ----

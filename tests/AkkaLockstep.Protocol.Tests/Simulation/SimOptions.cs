@@ -13,6 +13,11 @@ public sealed record SimOptions
     /// <summary>Chance per 10 ms step that the link between the replicas is cut (or healed).</summary>
     public double PartitionToggleRate { get; init; } = 0.004;
     public double WitnessDownToggleRate { get; init; } = 0.002;
+    /// <summary>
+    /// Chance per 10 ms step that a running replica snapshots itself and compacts its log to a few entries, so a
+    /// returning peer often needs a full copy.
+    /// </summary>
+    public double CompactRate { get; init; } = 0.01;
     /// <summary>Faults stop after this much simulated time; then the system must converge.</summary>
     public long FaultWindowMs { get; init; } = 3_000;
     public long GiveUpAtMs { get; init; } = 60_000;
@@ -32,6 +37,7 @@ public sealed record SimOptions
             PartitionToggleRate = random.NextDouble() * 0.02,
             WitnessDownToggleRate = random.NextDouble() * 0.01,
             FaultWindowMs = 1_000 + random.Next(4_000),
+            CompactRate = random.NextDouble() * 0.05,
         };
     }
 }

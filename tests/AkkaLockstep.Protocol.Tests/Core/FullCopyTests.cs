@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using AkkaLockstep.Guests.Kv;
+using AkkaLockstep.Protocol;
+
+namespace AkkaLockstep.Protocol.Tests.Core;
+
+/// <summary>A secondary that returns after the primary compacted the entries it misses gets a full copy of the state.</summary>
+public sealed class FullCopyTests
+{
+    private static readonly Guid Session = Guid.Parse("99999999-2222-3333-4444-555555555555");
+
+    /// <summary>b is away while a serves alone and compacts everything it applied; then b returns.</summary>
+    private static PairHarness CompactedWhileAway(ReplicaOptions options, int writes)
+    {
+        var pair = new PairHarness(options);
+        Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 1, KvCommand.Put("before", [1])).Status);
+        pair.Down.Add("b");
+        pair.Advance(700);
+        Assert.True(pair.Cores["a"].Simplex);
+        for (var i = 0; i < writes; i++)
+            Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 2 + i, KvCommand.Put($"k{i}", new byte[40])).Status);
+        pair.Cores["a"].Compact(0);
+        Assert.Null(pair.Cores["a"].LogEntry(2));
+        return pair;
+    }
+
+    [Fact]
+    public void The_returning_secondary_installs_a_copy_in_pieces_and_the_pair_is_duplex_and_identical()
+    {
+        var pair = CompactedWhileAway(new ReplicaOptions { SnapshotChunkBytes = 256 }, 50);
+        pair.Down.Remove("b");
+        pair.Advance(1000);
+        var (a, b) = (pair.Cores["a"], pair.Cores["b"]);
+        Assert.True(a.Duplex, "not duplex after the full copy");
+        Assert.Equal(a.AppliedIndex, b.AppliedIndex);
+        Assert.Equal(a.HashHex, b.HashHex);
+        Assert.Equal(a.Guest.Digest(), b.Guest.Digest());
+        Assert.Contains(pair.Notices, n => n.StartsWith("b needs entry", StringComparison.Ordinal));
+        Assert.Contains(pair.Notices, n => n.StartsWith("installed a full copy of a's state", StringComparison.Ordinal));
+        Assert.Empty(pair.Alarms);
+
+        // Writes after the copy replicate as usual, and the session table came along: a retry is answered from it.
+        Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 100, KvCommand.Put("after", [7])).Status);
+        pair.Advance(200);
+        Assert.Equal(a.HashHex, b.HashHex);
+        Assert.True(((KvGuest)b.Guest).Entries.ContainsKey("after"));
+        Assert.True(b.Machine.Sessions.TryGet(Session, out var entry) && entry.RequestNo == 100);
+    }
+
+    [Fact]
+    public void The_copy_is_acknowledged_only_once_it_is_durable()
+    {
+        var pair = CompactedWhileAway(new ReplicaOptions(), 10);
+        pair.AutoPersist = false;
+        pair.Down.Remove("b");
+        pair.Advance(200);
+        var b = pair.Cores["b"];
+        Assert.Contains(pair.Unpersisted["b"], e => e is PersistSnapshot);
+        Assert.True(pair.Cores["a"].PeerMatchIndex < pair.Cores["a"].AppliedIndex, "the primary counted a copy that is not durable");
+        pair.PersistAll("b");
+        pair.AutoPersist = true;
+        pair.Advance(300);
+        Assert.True(pair.Cores["a"].Duplex);
+        Assert.Equal(pair.Cores["a"].HashHex, b.HashHex);
+    }
+
+    [Fact]
+    public void A_copy_that_fails_its_checksum_is_refused_loudly_and_changes_nothing()
+    {
+        var pair = new PairHarness();
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
+        var b = pair.Cores["b"];
+        var (hash, applied) = (b.HashHex, b.AppliedIndex);
+        var state = new byte[100];
+        pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, 50, b.Epoch, 0, state.Length, state, new byte[32])));
+        Assert.Contains(pair.Alarms, a => a.Contains("failed its checksum", StringComparison.Ordinal));
+        Assert.Equal((hash, applied), (b.HashHex, b.AppliedIndex));
+    }
+
+    [Fact]
+    public void A_piece_out_of_order_spoils_the_copy_until_it_is_sent_again()
+    {
+        var pair = new PairHarness();
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
+        var b = pair.Cores["b"];
+        var state = pair.Cores["a"].Machine.Snapshot();
+        var digest = SHA256.HashData(state);
+        var index = pair.Cores["a"].AppliedIndex + 10;
+        pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, index, b.Epoch, 0, state.Length, state[..10], digest)));
+        pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, index, b.Epoch, 20, state.Length, state[20..], digest)));
+        Assert.NotEqual(index, b.LastIndex);
+        Assert.Empty(pair.Alarms);
+    }
+
+    [Fact]
+    public void A_copy_of_an_older_state_than_the_secondary_has_is_ignored()
+    {
+        var pair = new PairHarness();
+        pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
+        pair.Request("a", Session, 2, KvCommand.Put("k", [2]));
+        var b = pair.Cores["b"];
+        var (hash, applied) = (b.HashHex, b.AppliedIndex);
+        var state = new byte[10];
+        pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, 1, b.Epoch, 0, state.Length, state, SHA256.HashData(state))));
+        Assert.Equal((hash, applied), (b.HashHex, b.AppliedIndex));
+        Assert.Empty(pair.Alarms);
+    }
+}
