@@ -10,13 +10,18 @@ internal static class ExperimentCommands
 {
     public static Command CreateDemo(CliEnvironment environment)
     {
-        var command = new Command("demo", "Show a protected VM surviving the loss of a host.");
+        var command = new Command("demo",
+            "Show a protected VM under constant client writes surviving a SIGKILL of the host with the primary, its return, " +
+            "and a cut between the hosts.");
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
-        var seconds = Seconds(defaultValue: 20);
+        var seconds = Seconds(defaultValue: 10);
+        seconds.Description = "Seconds of steady writes before the failure phases";
+        var noFaults = new Option<bool>("--no-faults") { Description = "Only the steady phase: no host is killed or cut" };
         command.Options.Add(json);
         command.Options.Add(seconds);
+        command.Options.Add(noFaults);
         command.SetHandler(environment, (parse, context, ct) =>
-            DemoCommand.RunAsync(new DemoSettings(parse.GetValue(json), parse.GetValue(seconds)), context, ct));
+            DemoCommand.RunAsync(new DemoSettings(parse.GetValue(json), parse.GetValue(seconds), !parse.GetValue(noFaults)), context, ct));
         return command;
     }
 

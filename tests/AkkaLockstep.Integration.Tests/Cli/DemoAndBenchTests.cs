@@ -19,15 +19,22 @@ public sealed class DemoAndBenchTests : IDisposable
         Assert.True(upExit == 0, upError);
         try
         {
-            var (demoExit, demoOut, demoError) = await _cli.RunAsync("demo", "--json", "--seconds", "3");
+            var (demoExit, demoOut, demoError) = await _cli.RunAsync("demo", "--json", "--seconds", "2");
             Assert.True(demoExit == 0, demoError + demoOut);
             using var demo = JsonDocument.Parse(demoOut);
             var report = demo.RootElement;
             Assert.True(report.GetProperty("acked").GetInt64() > 0);
             Assert.Equal(report.GetProperty("sent").GetInt64(), report.GetProperty("acked").GetInt64());
+            Assert.Equal(0, report.GetProperty("failed").GetInt64());
             Assert.Equal(0, report.GetProperty("lost").GetInt64());
             Assert.Equal(0, report.GetProperty("duplicated").GetInt64());
             Assert.True(report.GetProperty("replicas_identical").GetBoolean());
+            var phases = report.GetProperty("phases").EnumerateArray().ToArray();
+            Assert.Equal(["steady", "kill-primary", "return", "cut-hosts", "heal", "final"], phases.Select(p => p.GetProperty("name").GetString()));
+            Assert.All(phases, p => Assert.True(p.GetProperty("acked").GetInt64() > 0, $"no progress in {p.GetProperty("name")}"));
+            Assert.All(phases, p => Assert.Equal(0, p.GetProperty("failed").GetInt64()));
+            Assert.True(phases[2].GetProperty("duplex_after_s").GetDouble() > 0);
+            Assert.Equal(phases.Max(p => p.GetProperty("max_stall_ms").GetDouble()), report.GetProperty("max_stall_ms").GetDouble());
 
             var (benchExit, benchOut, benchError) = await _cli.RunAsync("bench", "--json", "--seconds", "2", "--sessions", "4");
             Assert.True(benchExit == 0, benchError + benchOut);

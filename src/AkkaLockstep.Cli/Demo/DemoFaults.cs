@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using AkkaLockstep.Cli.LocalCluster;
+using AkkaLockstep.Cli.Workload;
+using AkkaLockstep.Host.Api;
+
+namespace AkkaLockstep.Cli.Demo;
+
+/// <summary>
+/// The failure phases of `lockstep demo`, run against the local cluster while the client stream keeps writing:
+/// SIGKILL of the host holding the primary, its return, a host-to-host cut (application fault switch) and its healing.
+/// </summary>
+public sealed class DemoFaults(LocalClusterAccess cluster, KvStream stream, StallMeter stalls, Stopwatch clock, TextWriter progress)
+{
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan CutFor = TimeSpan.FromSeconds(3);
+
+    public List<DemoPhase> Phases { get; } = [];
+
+    public async Task SteadyAsync(string name, TimeSpan length, CancellationToken ct) =>
+        await PhaseAsync(name, $"steady writes for {length.TotalSeconds:0} s", false, () => Task.Delay(length, ct));
+
+    public async Task RunFailuresAsync(string vm, CancellationToken ct)
+    {
+        var before = await cluster.TryDescribeAsync(vm, ct) ?? throw new CliException($"no host answers about {vm}");
+        var victim = before.Primary ?? throw new CliException($"{vm} has no primary");
+        var survivor = before.Hosts.Single(h => h != victim);
+
+        await PhaseAsync("kill-primary", $"SIGKILL {victim} (holds the primary); {survivor} takes over", false, async () =>
+        {
+            await cluster.KillAsync(victim, ct);
+            await cluster.WaitUntilAsync(async () => (await cluster.TryDescribeAsync(vm, ct))?.Primary == survivor,
+                RecoveryTimeout, $"{survivor} to hold the primary of {vm}", ct);
+            var acked = stream.Acked;
+            await cluster.WaitUntilAsync(() => Task.FromResult(stream.Acked > acked), RecoveryTimeout, $"clients served by {survivor}", ct);
+        });
+        await PhaseAsync("return", $"{victim} starts again and catches up", true, async () =>
+        {
+            cluster.Restart(victim);
+            await cluster.WaitForDuplexAnywhereAsync(vm, RecoveryTimeout, ct);
+        });
+        await PhaseAsync("cut-hosts", $"{victim} and {survivor} cut from each other for {CutFor.TotalSeconds:0} s (both reach the witness)", false, async () =>
+        {
+            await cluster.SetFaultsAsync(victim, new FaultRequest([survivor], false), ct);
+            await cluster.SetFaultsAsync(survivor, new FaultRequest([victim], false), ct);
+            await Task.Delay(CutFor, ct);
+        });
+        await PhaseAsync("heal", "the cut heals; the host that lost rejoins and the pair is duplex again", true, async () =>
+        {
+            await HealAsync(victim, ct);
+            await HealAsync(survivor, ct);
+            await cluster.WaitForDuplexAnywhereAsync(vm, RecoveryTimeout, ct);
+        });
+    }
+
+    /// <summary>A host that lost the cut restarts its actor system: keep asking its endpoint until it answers.</summary>
+    private Task HealAsync(string host, CancellationToken ct) =>
+        cluster.WaitUntilAsync(async () =>
+        {
+            await cluster.SetFaultsAsync(host, new FaultRequest([], false), ct);
+            return true;
+        }, RecoveryTimeout, $"{host} healed", ct);
+
+    private async Task PhaseAsync(string name, string what, bool endsDuplex, Func<Task> body)
+    {
+        var startMs = clock.Elapsed.TotalMilliseconds;
+        var (acked, failed) = (stream.Acked, stream.Failed);
+        await progress.WriteLineAsync($"-- {name}: {what}");
+        await body();
+        var endMs = clock.Elapsed.TotalMilliseconds;
+        var seconds = Math.Round((endMs - startMs) / 1000, 1);
+        var phase = new DemoPhase(name, what, seconds, stream.Acked - acked, stream.Failed - failed,
+            Math.Round(stalls.MaxStallIn(startMs, endMs), 1), endsDuplex ? seconds : null);
+        Phases.Add(phase);
+        await progress.WriteLineAsync($"   {name} done in {phase.Seconds} s: {phase.Acked:N0} acknowledged, {phase.Failed} failed, " +
+                                      $"longest stall {phase.MaxStallMs:N0} ms");
+    }
+}
