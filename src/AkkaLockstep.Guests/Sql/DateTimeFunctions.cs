@@ -37,14 +37,26 @@ internal sealed class DateTimeFunctions : IDisposable
 
     private void Invoke(sqlite3_context context, object userData, sqlite3_value[] args)
     {
-        var name = (string)userData;
+        try
+        {
+            Call(context, (string)userData, args);
+        }
+        catch (Exception e)
+        {
+            // Never let an exception unwind through SQLite's native frames.
+            raw.sqlite3_result_error(context, $"{userData}() failed: {e.Message}");
+        }
+    }
+
+    private void Call(sqlite3_context context, string name, sqlite3_value[] args)
+    {
         foreach (var arg in args)
         {
             if (raw.sqlite3_value_type(arg) != raw.SQLITE_TEXT) continue;
             var text = raw.sqlite3_value_text(arg).utf8_to_string()?.Trim();
             if (string.Equals(text, "localtime", StringComparison.OrdinalIgnoreCase) || string.Equals(text, "utc", StringComparison.OrdinalIgnoreCase))
             {
-                raw.sqlite3_result_error(context, $"the '{text}' modifier of {name}() is not allowed in the sql guest (it depends on the host's time zone)");
+                raw.sqlite3_result_error(context, $"the '{text}' modifier of {name}() is not allowed in the sql guest: it depends on the host's time zone");
                 return;
             }
         }

@@ -106,6 +106,7 @@ public static class SqlStates
         if (Has(message, "no transaction is active")) return NoActiveSqlTransaction;
         if (Has(message, "non-deterministic") || Has(message, "prohibited in")) return InvalidObjectDefinition;
         if (Has(message, "not authorized")) return InsufficientPrivilege;
+        if (Has(message, "depends on the host")) return FeatureNotSupported; // the guest's own refusals in functions
         return InternalError;
     }
 }

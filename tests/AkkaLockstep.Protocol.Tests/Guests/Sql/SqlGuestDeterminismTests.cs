@@ -167,7 +167,7 @@ public sealed class SqlGuestDeterminismTests
                  })
         {
             var result = driver.Run(sql);
-            Assert.Equal(SqlStatus.Error, result.Status);
+            Assert.Equal((SqlStatus.Error, SqlStates.FeatureNotSupported), (result.Status, result.ErrorCode));
             Assert.Contains("time zone", result.ErrorMessage);
         }
         driver.Ok("CREATE TABLE t(x TEXT DEFAULT (datetime('now', 'localtime')))");
