@@ -257,10 +257,10 @@ public sealed class SqlGuest : IGuest, IDisposable
     {
         changedState = false;
         var inTransaction = _transaction is not null;
-        if (_transaction is { } open && open.LogBytes + commandBytes > _options.MaxTransactionBytes)
+        var readOnly = raw.sqlite3_stmt_readonly(statement) != 0;
+        if (!readOnly && _transaction is { } open && open.LogBytes + commandBytes > _options.MaxTransactionBytes)
             return Failure(SqlStates.ProgramLimitExceeded,
                 $"the transaction's statements exceed {_options.MaxTransactionBytes} bytes; roll it back", out changedState);
-        var readOnly = raw.sqlite3_stmt_readonly(statement) != 0;
         var ownTransaction = !inTransaction && !readOnly;
         SqliteNative.sqlite3_set_last_insert_rowid(_dbPointer, _counters.LastInsertRowid);
         if (ownTransaction) ExecInternal("BEGIN");
