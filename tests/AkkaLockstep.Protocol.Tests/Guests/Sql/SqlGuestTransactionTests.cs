@@ -222,4 +222,19 @@ public sealed class SqlGuestTransactionTests
         driver.Ok(A, "ROLLBACK");
         Assert.Equal(1, Count(driver, B));
     }
+
+    [Fact]
+    public void A_transaction_past_its_statement_budget_fails_and_must_roll_back()
+    {
+        using var driver = WithTable(new SqlGuestOptions { MaxTransactionBytes = 300 });
+        driver.Ok(A, "BEGIN");
+        SqlResult result;
+        var id = 10;
+        do result = driver.Run(A, "INSERT INTO t VALUES ($1, 'a value of some length')", id++);
+        while (result.IsOk && id < 100);
+        Assert.Equal((SqlStates.ProgramLimitExceeded, SqlTransactionState.Failed), (result.ErrorCode, result.TransactionState));
+        Assert.InRange(id, 12, 20);
+        driver.Ok(A, "ROLLBACK");
+        Assert.Equal(1, Count(driver, B));
+    }
 }
