@@ -43,6 +43,8 @@ public sealed class LockstepClient : IAsyncDisposable
 
     public KvSession OpenKvSession(string vm) => new(OpenSession(vm));
 
+    public SqlSession OpenSqlSession(string vm, SqlSessionOptions? options = null) => new(OpenSession(vm), options);
+
     /// <summary>
     /// Asks the hosts where <paramref name="vm"/>'s primary is (retrying until RequestTimeout), remembers the
     /// answer for later requests and returns its "host:port" client endpoint.

@@ -1,4 +1,5 @@
 using AkkaLockstep.Guests.Kv;
+using AkkaLockstep.Guests.Sql;
 using AkkaLockstep.Protocol;
 
 namespace AkkaLockstep.Guests;
@@ -9,6 +10,7 @@ public static class GuestCatalog
     private static readonly Dictionary<string, Func<IGuest>> Factories = new(StringComparer.Ordinal)
     {
         ["kv"] = () => new KvGuest(),
+        [SqlGuest.KindName] = () => new SqlGuest(),
     };
 
     public static IReadOnlyCollection<string> Kinds

@@ -2,9 +2,11 @@ namespace AkkaLockstep.Protocol;
 
 /// <summary>
 /// Everything nondeterministic about one input, decided once by the primary and carried with the input,
-/// so that both replicas compute the same output.
+/// so that both replicas compute the same output. <see cref="SessionId"/> names the client session the input
+/// came from (the exactly-once session of <see cref="Input.SessionId"/>), so a guest can keep per-session state
+/// such as an open interactive transaction.
 /// </summary>
-public readonly record struct InputContext(long Index, long TimestampMs, ulong Seed);
+public readonly record struct InputContext(long Index, long TimestampMs, ulong Seed, Guid SessionId);
 
 /// <summary>
 /// A deterministic guest state machine. Implementations must depend only on their own state, the command

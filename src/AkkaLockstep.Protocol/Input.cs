@@ -6,5 +6,5 @@ namespace AkkaLockstep.Protocol;
 /// </summary>
 public sealed record Input(long Index, long Epoch, long TimestampMs, ulong Seed, Guid SessionId, long RequestNo, byte[] Command)
 {
-    public InputContext Context => new(Index, TimestampMs, Seed);
+    public InputContext Context => new(Index, TimestampMs, Seed, SessionId);
 }

@@ -39,7 +39,7 @@ internal static class GeneratedHistory
                 ops.Add(Op(client, i, command, invoked, null, OpOutcome.Unknown, null));
                 continue;
             }
-            var result = KvResult.Decode(guest.Apply(command.Encode(), new InputContext(i, point, 0)));
+            var result = KvResult.Decode(guest.Apply(command.Encode(), new InputContext(i, point, 0, Guid.Empty)));
             var outcome = roll < unknownRate ? OpOutcome.Unknown : Outcome(result.Status);
             var output = command.Op == KvOp.Get && outcome == OpOutcome.Ok ? result.Value ?? [] : null;
             ops.Add(Op(client, i, command, invoked, outcome == OpOutcome.Unknown ? null : completed, outcome, output));

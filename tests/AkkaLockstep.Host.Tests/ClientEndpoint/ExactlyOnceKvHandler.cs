@@ -37,7 +37,7 @@ internal sealed class ExactlyOnceKvHandler(string? primary = null) : IClientRequ
                 result = last.Result;
             else
             {
-                result = _guest.Apply(request.Command.Span, new InputContext(++_index, 0, 0));
+                result = _guest.Apply(request.Command.Span, new InputContext(++_index, 0, 0, new Guid(request.SessionId.Span)));
                 Applied++;
                 _sessions[request.SessionId] = (request.RequestNo, result);
             }

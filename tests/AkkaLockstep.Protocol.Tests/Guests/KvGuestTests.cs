@@ -5,7 +5,7 @@ namespace AkkaLockstep.Protocol.Tests.Guests;
 
 public sealed class KvGuestTests
 {
-    private static readonly InputContext Context = new(1, 0, 0);
+    private static readonly InputContext Context = new(1, 0, 0, new Guid("00000000-0000-0000-0000-000000000001"));
 
     private static KvResult Run(KvGuest guest, KvCommand command) => KvResult.Decode(guest.Apply(command.Encode(), Context));
 

@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using AkkaLockstep.Guests.Sql;
+using AkkaLockstep.Wire;
+
+namespace AkkaLockstep.Client;
+
+/// <summary>How a <see cref="SqlSession"/> waits out other sessions' transactions.</summary>
+public sealed record SqlSessionOptions
+{
+    /// <summary>First pause after a Busy answer; doubles (with jitter) up to <see cref="BusyRetryMaxDelay"/>.</summary>
+    public TimeSpan BusyRetryInitialDelay { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    public TimeSpan BusyRetryMaxDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How long one statement may keep getting Busy before <see cref="SqlSession.ExecuteAsync(string, CancellationToken)"/>
+    /// gives up with a <see cref="TimeoutException"/>. Longer than the guest's default transaction timeout (30 s),
+    /// so an abandoned transaction is rolled back before a waiting statement gives up.
+    /// </summary>
+    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// Typed access to a VM running the sql guest, over one exactly-once session: the guest sees the session's id, so
+/// a transaction begun here stays with this session until it commits, rolls back, times out or
+/// <see cref="CloseAsync"/> ends it.
+/// <para>A statement answered Busy (another session's transaction holds the database; nothing was done) is sent
+/// again after a short backoff, transparently, until it runs or <see cref="SqlSessionOptions.BusyTimeout"/> passes.
+/// Every resend is a new request, so waiting statements run in the order their retries reach the primary, the
+/// same order on both replicas. SQL errors are returned as results (<see cref="SqlResult.EnsureSuccess"/> turns
+/// them into exceptions).</para>
+/// </summary>
+public sealed class SqlSession(LockstepSession session, SqlSessionOptions? options = null)
+{
+    private long _busyRetries;
+
+    public LockstepSession Session { get; } = session;
+
+    public SqlSessionOptions Options { get; } = options ?? new SqlSessionOptions();
+
+    /// <summary>This session's transaction state after its latest statement.</summary>
+    public SqlTransactionState TransactionState { get; private set; }
+
+    /// <summary>Statements re-sent because the guest answered Busy, over this session's lifetime.</summary>
+    public long BusyRetries => Interlocked.Read(ref _busyRetries);
+
+    public Task<SqlResult> ExecuteAsync(string sql, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(sql, [], cancellationToken);
+
+    /// <summary>Runs one statement with positional parameters (<c>$1</c>…<c>$n</c> or <c>?</c>).</summary>
+    public async Task<SqlResult> ExecuteAsync(string sql, IReadOnlyList<SqlValue> parameters, CancellationToken cancellationToken = default)
+    {
+        var command = SqlCommand.Execute(sql, parameters).Encode();
+        var backoff = new Backoff(Options.BusyRetryInitialDelay, Options.BusyRetryMaxDelay);
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var result = await RunAsync(command, cancellationToken).ConfigureAwait(false);
+            if (result.Status != SqlStatus.Busy) return result;
+            if (waited.Elapsed >= Options.BusyTimeout)
+                throw new TimeoutException($"sql statement stayed busy for {waited.Elapsed.TotalSeconds:0.#} s (another session's transaction): {result.ErrorMessage}");
+            Interlocked.Increment(ref _busyRetries);
+            await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the session on the guest: rolls back its open transaction, if any.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await RunAsync(SqlCommand.Close().Encode(), cancellationToken).ConfigureAwait(false);
+        if (result.Status != SqlStatus.Ok)
+            throw new LockstepException(Status.BadRequest, $"sql guest refused Close: {result.ErrorCode} {result.ErrorMessage}");
+    }
+
+    private async Task<SqlResult> RunAsync(byte[] command, CancellationToken cancellationToken)
+    {
+        var output = await Session.ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
+        var result = SqlResult.Decode(output);
+        if (result.Status != SqlStatus.Busy) TransactionState = result.TransactionState;
+        return result;
+    }
+}

@@ -1,0 +1,99 @@
+using AkkaLockstep.Client;
+using AkkaLockstep.Guests.Sql;
+using AkkaLockstep.Host.Api;
+using AkkaLockstep.Protocol;
+using AkkaLockstep.Wire;
+using Google.Protobuf;
+
+namespace AkkaLockstep.Host.Tests.ClientEndpoint;
+
+public sealed class SqlSessionTests
+{
+    /// <summary>A sql guest behind the exactly-once session table, inputs stamped like a primary does.</summary>
+    private sealed class ExactlyOnceSqlHandler : IClientRequestHandler, IDisposable
+    {
+        private readonly object _lock = new();
+        private readonly SqlGuest _guest = new();
+        private readonly Dictionary<ByteString, (long RequestNo, byte[] Result)> _sessions = [];
+        private long _index;
+
+        public string Primary { get; set; } = "";
+
+        public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            byte[] result;
+            lock (_lock)
+            {
+                _sessions.TryGetValue(request.SessionId, out var last);
+                if (request.RequestNo < last.RequestNo)
+                    return FakeHandler.Fail(request, Status.StaleRequest, "older than the session's last request");
+                if (request.RequestNo == last.RequestNo)
+                    result = last.Result;
+                else
+                {
+                    var context = new InputContext(++_index, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (ulong)_index,
+                        new Guid(request.SessionId.Span));
+                    result = _guest.Apply(request.Command.Span, context);
+                    _sessions[request.SessionId] = (request.RequestNo, result);
+                }
+            }
+            return FakeHandler.Ok(request, result);
+        }
+
+        public Task<LocateResponse> LocateAsync(LocateRequest request, CancellationToken cancellationToken) =>
+            Task.FromResult(new LocateResponse { Correlation = request.Correlation, PrimaryEndpoint = Primary });
+
+        public void Dispose() => _guest.Dispose();
+    }
+
+    [Fact]
+    public async Task Statements_wait_out_another_sessions_transaction_and_close_rolls_back()
+    {
+        using var handler = new ExactlyOnceSqlHandler();
+        await using var server = await TestServers.StartAsync(handler);
+        handler.Primary = server.Endpoint();
+        await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));
+        var alice = client.OpenSqlSession("vm1");
+        var bob = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyRetryMaxDelay = TimeSpan.FromMilliseconds(20) });
+
+        (await alice.ExecuteAsync("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")).EnsureSuccess();
+        (await alice.ExecuteAsync("BEGIN")).EnsureSuccess();
+        Assert.Equal(SqlTransactionState.InTransaction, alice.TransactionState);
+        var insert = await alice.ExecuteAsync("INSERT INTO t VALUES ($1, $2)", [1L, "one"]);
+        Assert.Equal("INSERT 0 1", insert.EnsureSuccess().CommandTag);
+
+        // Bob's read waits until Alice commits, then sees her row.
+        var bobRead = bob.ExecuteAsync("SELECT v FROM t");
+        await TestServers.EventuallyAsync(() => bob.BusyRetries > 2, "bob retrying a busy statement");
+        Assert.False(bobRead.IsCompleted);
+        (await alice.ExecuteAsync("COMMIT")).EnsureSuccess();
+        var read = (await bobRead).EnsureSuccess();
+        Assert.Equal("one", Assert.Single(read.Rows)[0].AsText);
+
+        // Closing a session rolls its transaction back.
+        (await bob.ExecuteAsync("BEGIN")).EnsureSuccess();
+        (await bob.ExecuteAsync("DELETE FROM t")).EnsureSuccess();
+        await bob.CloseAsync();
+        var count = (await alice.ExecuteAsync("SELECT count(*) FROM t")).EnsureSuccess();
+        Assert.Equal(1, count.Rows[0][0].AsInteger);
+
+        var error = await alice.ExecuteAsync("SELECT * FROM missing");
+        Assert.Equal((SqlStatus.Error, SqlStates.UndefinedTable), (error.Status, error.ErrorCode));
+        Assert.Equal(SqlStates.UndefinedTable, Assert.Throws<SqlErrorException>(() => error.EnsureSuccess()).SqlState);
+    }
+
+    [Fact]
+    public async Task A_statement_busy_for_longer_than_the_busy_timeout_fails_with_a_timeout()
+    {
+        using var handler = new ExactlyOnceSqlHandler();
+        await using var server = await TestServers.StartAsync(handler);
+        handler.Primary = server.Endpoint();
+        await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));
+        var holder = client.OpenSqlSession("vm1");
+        var waiter = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyTimeout = TimeSpan.FromMilliseconds(200) });
+        (await holder.ExecuteAsync("BEGIN")).EnsureSuccess();
+        await Assert.ThrowsAsync<TimeoutException>(() => waiter.ExecuteAsync("SELECT 1"));
+        Assert.True(waiter.BusyRetries > 0);
+    }
+}
