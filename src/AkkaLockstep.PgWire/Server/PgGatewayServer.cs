@@ -11,6 +11,8 @@ namespace AkkaLockstep.PgWire;
 /// </summary>
 public sealed class PgGatewayServer : IAsyncDisposable
 {
+    static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+
     readonly TcpListener _listener;
     readonly CancellationTokenSource _stopping = new();
     readonly ConcurrentDictionary<Task, byte> _connections = new();
@@ -75,6 +77,32 @@ public sealed class PgGatewayServer : IAsyncDisposable
         await Task.Yield();
         socket.NoDelay = true;
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        await Gateway.ServeAsync(stream, _stopping.Token);
+        var end = await Gateway.ServeAsync(stream, _stopping.Token);
+        if (end is PgConnectionEnd.ProtocolViolation or PgConnectionEnd.AuthenticationFailed or PgConnectionEnd.Rejected)
+            await LingerAsync(socket);
+    }
+
+    /// <summary>
+    /// After a FATAL error the client may still be sending (say, the rest of an oversized message). Closing with
+    /// unread input makes the kernel reset the connection, which can destroy the error before the client reads it.
+    /// So the send side is shut down and input drained, for a bounded time and amount, until the client closes.
+    /// </summary>
+    async Task LingerAsync(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            timeout.CancelAfter(LingerTime);
+            var buffer = new byte[16 * 1024];
+            var budget = (long)Gateway.Options.MaxMessageLength + buffer.Length;
+            int read;
+            while (budget > 0 && (read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
+                budget -= read;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client reset or kept sending too long: close anyway.
+        }
     }
 }
