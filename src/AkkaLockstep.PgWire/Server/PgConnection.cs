@@ -46,10 +46,6 @@ internal sealed partial class PgConnection(PgGateway gateway, Stream stream, Can
         {
             return await FailAsync(new PgError(PgSqlState.ProtocolViolation, e.Message), PgConnectionEnd.ProtocolViolation);
         }
-        catch (PgException e)
-        {
-            return await FailAsync(e.Error, PgConnectionEnd.ProtocolViolation);
-        }
         catch (Exception e) when (e is EndOfStreamException or IOException or ObjectDisposedException)
         {
             return PgConnectionEnd.Disconnected;
