@@ -8,6 +8,9 @@ namespace AkkaLockstep.PgWire;
 /// </summary>
 public sealed class PgStatementResult
 {
+    /// <summary>PostgreSQL's limit on result columns (MaxTupleAttributeNumber); RowDescription counts them in 16 bits.</summary>
+    public const int MaxColumns = 1664;
+
     static readonly IReadOnlyList<object?[]> NoRows = [];
 
     PgStatementResult(
@@ -47,6 +50,8 @@ public sealed class PgStatementResult
         PgTransactionStatus transactionStatus,
         IReadOnlyList<PgNotice>? notices = null)
     {
+        if (columns.Count > MaxColumns)
+            throw new ArgumentException($"A result has {columns.Count} columns; at most {MaxColumns} are allowed.", nameof(columns));
         foreach (var row in rows)
         {
             if (row.Length != columns.Count)

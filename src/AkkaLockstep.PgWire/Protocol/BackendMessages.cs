@@ -92,10 +92,11 @@ internal static class BackendMessages
         writer.EndMessage(start);
     }
 
+    /// <summary>The count is an unsigned 16-bit number on the wire (up to 65535 parameters), as in Bind.</summary>
     public static void ParameterDescription(this PgBackendWriter writer, IReadOnlyList<uint> typeOids)
     {
         var start = writer.BeginMessage((byte)'t');
-        writer.WriteInt16(checked((short)typeOids.Count));
+        writer.WriteInt16(unchecked((short)checked((ushort)typeOids.Count)));
         foreach (var oid in typeOids)
             writer.WriteInt32(unchecked((int)oid));
         writer.EndMessage(start);

@@ -70,14 +70,21 @@ internal sealed partial class PgConnection
     /// <summary>Column metadata of a planned statement without running it; null when it returns no rows.</summary>
     async ValueTask<IReadOnlyList<PgColumn>?> DescribeAsync(PlannedStatement planned, uint[] parameterTypes) => planned switch
     {
-        BackendStatement { Control: TransactionControl.None } backend =>
-            await WithStatementCancellation(token => _session!.DescribeAsync(backend.Sql, parameterTypes, token)),
+        BackendStatement { Control: TransactionControl.None } backend => await DescribeOnBackendAsync(backend.Sql, parameterTypes),
         PgCatalogQuery query => PgCatalog.Columns(query),
         ShowCommand { Name: "all" } => ShowAllColumns,
         ShowCommand show => [new(SessionSettings.CanonicalName(show.Name), PgTypeOid.Text)],
         RejectedStatement rejected => throw new PgException(rejected.Error),
         _ => null,
     };
+
+    async ValueTask<IReadOnlyList<PgColumn>?> DescribeOnBackendAsync(string sql, uint[] parameterTypes)
+    {
+        var columns = await WithStatementCancellation(token => _session!.DescribeAsync(sql, parameterTypes, token));
+        return columns is { Count: > PgStatementResult.MaxColumns }
+            ? throw new PgException(PgSqlState.InternalError, $"the backend described more than {PgStatementResult.MaxColumns} columns")
+            : columns;
+    }
 
     /// <summary>
     /// Runs a backend call that a CancelRequest can stop: cancellation becomes 57014, a backend fault XX000;

@@ -17,6 +17,7 @@ public sealed class PgGatewayServer : IAsyncDisposable
     readonly CancellationTokenSource _stopping = new();
     readonly ConcurrentDictionary<Task, byte> _connections = new();
     Task? _acceptLoop;
+    int _disposed;
 
     public PgGatewayServer(PgGatewayOptions options, IPgBackend backend)
     {
@@ -39,6 +40,8 @@ public sealed class PgGatewayServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         await _stopping.CancelAsync();
         _listener.Stop();
         if (_acceptLoop is not null)

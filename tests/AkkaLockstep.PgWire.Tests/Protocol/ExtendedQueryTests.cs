@@ -40,6 +40,16 @@ public sealed class ExtendedQueryTests
     }
 
     [Fact]
+    public async Task Up_to_65535_parameters_are_described()
+    {
+        var messages = await ExchangeAsync(w => w.Parse("", "select $65535").Describe('S', "").Sync());
+
+        Assert.Equal("1tTZ", messages.Types());
+        Assert.Equal(65535, (ushort)messages[1].Int16At(0));
+        Assert.Equal(2 + 4 * 65535, messages[1].Payload.Length);
+    }
+
+    [Fact]
     public async Task Execute_with_a_row_limit_suspends_the_portal_and_continues_where_it_stopped()
     {
         var messages = await ExchangeAsync(w => w

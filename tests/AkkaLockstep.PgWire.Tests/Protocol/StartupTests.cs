@@ -152,6 +152,18 @@ public sealed class StartupTests
         Assert.Equal(1, backend.DisposedSessions);
     }
 
+    [Fact]
+    public async Task A_client_that_stalls_during_authentication_is_dropped_after_the_timeout()
+    {
+        var gateway = new PgGateway(
+            new PgGatewayOptions { Users = [new PgUser("u", "pw")], AuthenticationTimeout = TimeSpan.FromMilliseconds(200) }, new InMemoryBackend());
+        await using var connection = new PipeConnection(gateway);
+        await connection.SendAsync(new FrontendWriter().Startup(("user", "u"), ("database", "db")));
+
+        Assert.Equal(10, (await connection.ReadAsync()).Int32At(0));
+        Assert.Equal(PgConnectionEnd.TimedOut, await connection.Ended.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     internal static void AssertFatal(BackendMessage message, string sqlState)
     {
         Assert.Equal('E', message.Type);
