@@ -3,7 +3,6 @@ namespace AkkaLockstep.PgWire;
 /// <summary>The SQLSTATE codes the gateway itself reports (PostgreSQL appendix A).</summary>
 public static class PgSqlState
 {
-    public const string Warning = "01000";
     public const string FeatureNotSupported = "0A000";
     public const string ProtocolViolation = "08P01";
     public const string NumericValueOutOfRange = "22003";

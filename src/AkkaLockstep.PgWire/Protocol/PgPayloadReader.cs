@@ -20,8 +20,6 @@ internal ref struct PgPayloadReader(ReadOnlySpan<byte> payload, string messageNa
 
     public ReadOnlySpan<byte> ReadBytes(int count) => count < 0 ? throw PgProtocolException.Malformed(messageName) : Take(count);
 
-    public ReadOnlySpan<byte> ReadRest() => Take(Remaining);
-
     /// <summary>A NUL-terminated string; a missing terminator is a malformed message, invalid UTF-8 an encoding error.</summary>
     public string ReadCString()
     {

@@ -64,7 +64,7 @@ internal sealed partial class PgConnection
 
         var types = new uint[Math.Max(parameterCount, parse.ParameterTypes.Length)];
         parse.ParameterTypes.CopyTo(types, 0);
-        _statements[parse.Statement] = new PreparedStatement(sql, planned, types);
+        _statements[parse.Statement] = new PreparedStatement(planned, types);
         _writer.ParseComplete();
     }
 

@@ -7,10 +7,8 @@ namespace AkkaLockstep.PgWire.Server;
 /// or of a portal on it) that shape is fixed: clients cache it and later skip Describe, so every later execution
 /// is sent in the same column types.
 /// </summary>
-internal sealed class PreparedStatement(string sql, PlannedStatement planned, uint[] parameterTypes)
+internal sealed class PreparedStatement(PlannedStatement planned, uint[] parameterTypes)
 {
-    public string Sql { get; } = sql;
-
     public PlannedStatement Planned { get; } = planned;
 
     public uint[] ParameterTypes { get; } = parameterTypes;

@@ -214,6 +214,15 @@ public sealed class NpgsqlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connections_without_type_loading_work_too()
+    {
+        await using var connection = await OpenAsync(_server.ConnectionString(extra: ";Server Compatibility Mode=NoTypeLoading"));
+
+        Assert.Equal(5L, await ScalarAsync(connection, "SELECT 2 + 3"));
+        Assert.Equal("15.0 (AkkaLockstep)", connection.ServerVersion);
+    }
+
+    [Fact]
     public async Task Wrong_password_and_unknown_user_fail_with_28P01()
     {
         var wrongPassword = await Assert.ThrowsAsync<PostgresException>(() => OpenAsync(_server.ConnectionString(password: "wrong")));
