@@ -9,6 +9,9 @@ internal static class AkkaHocon
         # Replicas get their own threads: heartbeats and acknowledgements must not queue behind client-endpoint
         # work on the shared thread pool, or a busy host looks dead to its peer and fails over for nothing.
         lockstep.downing.stable-after = 3s
+        # A primary sequences a verify input this often: both replicas digest their guest at that index and the
+        # secondary's hash check compares them (a mismatch is repaired with a full copy).
+        lockstep.verify-every = 10m
         lockstep-replica-dispatcher {
           type = ForkJoinDispatcher
           throughput = 100

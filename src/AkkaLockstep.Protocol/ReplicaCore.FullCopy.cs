@@ -46,8 +46,9 @@ public sealed partial class ReplicaCore
             return;
         }
         if (chunk.Epoch > Epoch || Role != ReplicaRole.Secondary) FollowEpoch(chunk.Epoch);
-        // Already at or past that state: the entries after it arrive as appends.
-        if (chunk.SnapshotIndex <= AppliedIndex) return;
+        // Already at or past that state: the entries after it arrive as appends. A diverged replica takes the copy
+        // whatever its index: it is the repair.
+        if (chunk.SnapshotIndex <= AppliedIndex && !Diverged) return;
         if (chunk.Offset == 0)
         {
             _incoming = new MemoryStream();
@@ -96,6 +97,7 @@ public sealed partial class ReplicaCore
         _expectedHashes.Clear();
         // The copy replaces whatever this replica computed on its own, divergent or not.
         Diverged = false;
+        VerifiedIndex = index;
         var op = new PendingOp(_nextOpId++, OpKind.Snapshot, index, 0, 0);
         _ops.Enqueue(op);
         Emit(new PersistSnapshot(op.Id, new ReplicaSnapshot(Epoch, index, epoch, state, [])));

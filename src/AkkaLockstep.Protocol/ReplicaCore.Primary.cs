@@ -27,6 +27,8 @@ public sealed partial class ReplicaCore
     private long _lastSendMs;
     private long _lastCheckSent;
     private string? _peerIncarnation;
+    private string? _peerRepairIncarnation;
+    private long _peerRepairMs = long.MinValue / 2;
     private bool _simplex;
     // Highest index this primary may have committed without its peer holding it; see Append.TakeoverIndex.
     private long _takeoverIndex;
@@ -143,10 +145,17 @@ public sealed partial class ReplicaCore
         if (Role != ReplicaRole.Primary || reply.Epoch < Epoch) return;
         _peerHeardMs = _now;
         _peerIncarnation = reply.Incarnation;
-        if (reply.Diverged && !Diverged)
+        if (reply.Diverged)
         {
-            Diverged = true;
-            Emit(new Alarm($"divergence reported by {Peer}: replicas' hash chains differ"));
+            // Repair: the secondary's state is replaced by a full copy of this primary's (the copy clears its flag).
+            if (_peerRepairIncarnation != reply.Incarnation || _now - _peerRepairMs >= _options.SnapshotResendMs)
+            {
+                Emit(new Alarm($"divergence reported by {Peer}: replicas' hash chains differ; repairing it with a full copy"));
+                _peerRepairIncarnation = reply.Incarnation;
+                _peerRepairMs = _now;
+                _fullCopySentMs = long.MinValue / 2;
+                if (SendFullCopy()) return;
+            }
         }
         if (reply.Success)
         {

@@ -129,7 +129,12 @@ public sealed partial class ReplicaCore
     {
         if (!_expectedHashes.Remove(index, out var expected)) return;
         while (_expectedHashes.Count > 0 && _expectedHashes.Keys.First() < index) _expectedHashes.Remove(_expectedHashes.Keys.First());
-        if (Diverged || expected.AsSpan().SequenceEqual(_machine.Hash.Value)) return;
+        if (Diverged) return;
+        if (expected.AsSpan().SequenceEqual(_machine.Hash.Value))
+        {
+            VerifiedIndex = index;
+            return;
+        }
         Diverged = true;
         Emit(new Alarm($"divergence at index {index}: this replica's hash chain differs from the primary's"));
     }

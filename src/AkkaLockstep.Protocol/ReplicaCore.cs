@@ -55,6 +55,12 @@ public sealed partial class ReplicaCore
     public bool Diverged { get; private set; }
 
     /// <summary>
+    /// Secondary: the highest index at which this replica's hash chain was found equal to the primary's. The chain
+    /// covers every input and output before it, so both replicas computed the same up to there.
+    /// </summary>
+    public long VerifiedIndex { get; private set; }
+
+    /// <summary>
     /// A primary running alone after its peer was lost (witness-granted, or forced by an operator: see
     /// <see cref="Forced"/>); it commits what it holds durably.
     /// </summary>

@@ -11,7 +11,23 @@ public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = Replicat
     /// <summary>Session expiry runs at input indexes that are multiples of this, so both replicas run it together.</summary>
     public const long ExpiryInterval = 1024;
 
+    /// <summary>Inputs of this session change nothing: their output is the guest's digest at their index (`vm verify`).</summary>
+    public static readonly Guid VerifySessionId = new("00000000-0000-0000-0000-0000000000f1");
+
     public IGuest Guest { get; } = guest;
+
+    /// <summary>A verify input's output: its index (8 bytes, little endian) then the digest.</summary>
+    public static byte[] EncodeVerification(long index, byte[] digest)
+    {
+        var output = new byte[8 + digest.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(output, index);
+        digest.CopyTo(output, 8);
+        return output;
+    }
+
+    public static (long Index, byte[] Digest) DecodeVerification(ReadOnlySpan<byte> output) =>
+        output.Length < 8 ? throw new InvalidDataException("verification output is truncated")
+            : (System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(output), output[8..].ToArray());
     public SessionTable Sessions { get; private set; } = new();
     public HashChain Hash { get; private set; } = new();
     public long AppliedIndex { get; private set; }
@@ -25,6 +41,12 @@ public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = Replicat
         {
             // An epoch's opening no-op: nothing for the guest, but it is part of the hash chain.
             result = new ApplyResult(ApplyKind.Executed, []);
+        }
+        else if (input.SessionId == VerifySessionId)
+        {
+            // Both replicas take the guest's digest at this same index; it goes into the hash chain, so the
+            // secondary's hash check covers it.
+            result = new ApplyResult(ApplyKind.Executed, EncodeVerification(input.Index, Guest.Digest()));
         }
         else if (Sessions.TryGet(input.SessionId, out var entry) && input.RequestNo <= entry.RequestNo)
         {

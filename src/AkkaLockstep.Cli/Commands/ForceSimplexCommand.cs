@@ -78,12 +78,7 @@ internal static class ForceSimplexCommand
     {
         var path = $"vms/{CommandEndpointClient.Segment(vm)}/force-simplex";
         if (target == cluster.Self) return await reached.PostAsync<ForcedReplica>(path, ct);
-        var announced = cluster.Members.FirstOrDefault(m => m.Name == target)?.CommandEndpoint
-                        ?? throw new CliException("no command endpoint known for it (it is not a cluster member now)");
-        // Members announce host:port; a URL is taken as it is.
-        var uri = EndpointOptions.ParseUrl(announced.Contains("://", StringComparison.Ordinal) ? announced : $"http://{announced}")
-                  ?? throw new CliException($"its command endpoint '{announced}' is not a valid address");
-        using var other = new CommandEndpointClient(uri, HostTimeout);
+        using var other = new CommandEndpointClient(MemberEndpoint.Of(target, cluster), HostTimeout);
         return await other.PostAsync<ForcedReplica>(path, ct);
     }
 

@@ -19,6 +19,7 @@ internal static class VmCommands
         vm.Subcommands.Add(Protect(environment));
         vm.Subcommands.Add(Unprotect(environment));
         vm.Subcommands.Add(ForceSimplexCommand.Create(environment));
+        vm.Subcommands.Add(VerifyCommand.Create(environment));
         return vm;
     }
 

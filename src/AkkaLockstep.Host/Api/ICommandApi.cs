@@ -31,6 +31,13 @@ public interface ICommandApi
     /// the replica cannot serve by itself and its peer is silent; risks split brain if the other replica still serves.
     /// </summary>
     Task<ForcedReplica> ForceSimplexAsync(string name, CancellationToken ct);
+
+    /// <summary>
+    /// Sequences a verify input at this host's replica of a VM, which must be the primary (409 otherwise, naming it):
+    /// both replicas take the guest's digest at that index, and the secondary's hash check confirms or refutes it.
+    /// </summary>
+    Task<Verification> VerifyAsync(string name, CancellationToken ct) =>
+        throw new CommandException(404, "verify is not available on this endpoint");
 }
 
 public sealed record HealthInfo(string Status, string? Member);
@@ -53,8 +60,12 @@ public sealed record ProtectRequest(string Name, string Kind, IReadOnlyList<stri
 public sealed record VmInfo(string Name, string Kind, IReadOnlyList<string> Hosts, string? Primary,
     long Epoch, string State, IReadOnlyList<ReplicaInfo> Replicas);
 
+/// <summary>VerifiedIndex: on a secondary, the highest index where its hash chain matched the primary's.</summary>
 public sealed record ReplicaInfo(string Vm, string Host, string Role, string State, long Epoch,
-    long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest);
+    long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest, long VerifiedIndex = 0);
+
+/// <summary>A verify input the primary sequenced at Index: the guest's digest there (both replicas take it).</summary>
+public sealed record Verification(string Vm, string Primary, long Index, string Digest);
 
 /// <summary>A replica an operator forced into simplex: it runs as primary alone in Epoch.</summary>
 public sealed record ForcedReplica(string Vm, string Host, long Epoch, string State);

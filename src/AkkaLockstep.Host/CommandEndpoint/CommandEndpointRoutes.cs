@@ -28,6 +28,7 @@ internal static class CommandEndpointRoutes
         app.MapGet("/vms/{name}/local", (string name, CancellationToken ct) => api.GetLocalReplicaAsync(name, ct));
         app.MapGet("/vms/{name}/local/dump", (string name, CancellationToken ct) => api.DumpLocalReplicaAsync(name, ct));
         app.MapPost("/vms/{name}/force-simplex", (string name, CancellationToken ct) => api.ForceSimplexAsync(name, ct));
+        app.MapPost("/vms/{name}/verify", (string name, CancellationToken ct) => api.VerifyAsync(name, ct));
 
         app.MapGet("/local/faults", () => api.GetFaults());
         app.MapPost("/local/faults", async (HttpRequest request, CancellationToken ct) => api.SetFaults(await ReadFaultRequestAsync(request, ct)));

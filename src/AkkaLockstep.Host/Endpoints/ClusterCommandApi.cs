@@ -99,6 +99,23 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
         return new ForcedReplica(name, directory.Self, outcome.Epoch, outcome.State);
     }
 
+    public async Task<Verification> VerifyAsync(string name, CancellationToken ct)
+    {
+        if (directory.Placement.Find(name) is null) throw UnknownVm(name);
+        var replica = directory.LocalReplica(name) ?? throw new CommandException(409, $"{directory.Self} holds no replica of '{name}'");
+        VerifyOutcome outcome;
+        try
+        {
+            outcome = await replica.Ask<VerifyOutcome>(VerifyRequest.Instance, CommandTimeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new CommandException(503, $"the replica of '{name}' on {directory.Self} did not sequence the verify input in time");
+        }
+        if (outcome.Error is { } error) throw new CommandException(409, error);
+        return new Verification(name, directory.Self, outcome.Index, Convert.ToHexString(outcome.Digest).ToLowerInvariant());
+    }
+
     private async Task<VmInfo> DescribeAsync(VmPlacement vm)
     {
         var replicas = await Task.WhenAll(vm.Hosts.Select(h => AskReplicaStatus(h, vm.Name))).ConfigureAwait(false);
@@ -138,7 +155,7 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
 
     private static ReplicaInfo ToInfo(ReplicaStatusProto s) =>
         new(s.Vm, s.Host, string.IsNullOrEmpty(s.Role) ? "unknown" : s.Role, s.State, s.Epoch, s.LastIndex, s.CommitIndex,
-            s.AppliedIndex, s.HashChain, s.Digest);
+            s.AppliedIndex, s.HashChain, s.Digest, s.VerifiedIndex);
 
     private async Task<PlacementCommandResultProto> AskCoordinator(object command)
     {

@@ -28,6 +28,21 @@ public sealed record ForceSimplexRequest
 /// <summary>Accepted once the replica runs as a forced simplex primary in Epoch (State as in `vm show`); else the Reason.</summary>
 public sealed record ForceSimplexOutcome(bool Accepted, long Epoch, string State, string? Reason);
 
+/// <summary>An operator's `vm verify`: sequence a verify input at this (primary) replica; answered with <see cref="VerifyOutcome"/>.</summary>
+public sealed record VerifyRequest
+{
+    public static readonly VerifyRequest Instance = new();
+}
+
+/// <summary>Timer: a primary sequences a verify input now and then by itself (`lockstep.verify-every`).</summary>
+public sealed record PeriodicVerify
+{
+    public static readonly PeriodicVerify Instance = new();
+}
+
+/// <summary>The index the verify input got and the guest's digest there, or why it was not sequenced.</summary>
+public sealed record VerifyOutcome(long Index, byte[] Digest, string? Error);
+
 /// <summary>The VM was unprotected: delete this replica's journal and snapshots, then stop.</summary>
 public sealed record Unprotect
 {

@@ -35,6 +35,12 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private long _installOp;
     private long _installSequenceNr = -1;
     private long _heldPersisted;
+    // Verify inputs need distinct request numbers within the verify session; the clock keeps them distinct across restarts.
+    private long _verifyRequestNo = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+
+    private sealed record VerifyToken(IActorRef ReplyTo);
+
+    private static VerifyOutcome ToOutcome((long Index, byte[] Digest) verification) => new(verification.Index, verification.Digest, null);
 
     public VmReplicaActor(VmPlacement vm, HostDirectory directory)
     {
@@ -73,6 +79,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     _directory.Self, _vm.Name, _core.LastIndex, _core.AppliedIndex, _core.Epoch);
                 Execute(_core.Start(Now));
                 Timers.StartPeriodicTimer("tick", ReplicaTick.Instance, TimeSpan.FromMilliseconds(20));
+                Timers.StartPeriodicTimer("verify", PeriodicVerify.Instance, Context.System.Settings.Config.GetTimeSpan("lockstep.verify-every", TimeSpan.FromMinutes(10)));
                 break;
         }
     }
@@ -106,6 +113,16 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case ReplicaTick:
                 Execute(_core.Handle(Tick.Instance, Now));
                 MaybeSnapshot();
+                break;
+            case PeriodicVerify when _core is { Role: ReplicaRole.Primary, Solo: false }:
+                Execute(_core.Handle(new ClientRequest(new VerifyToken(Self), ReplicatedMachine.VerifySessionId, ++_verifyRequestNo, []), Now));
+                break;
+            case VerifyOutcome { Error: null } periodic:
+                _log.Info("{0} on {1}: periodic verify at input {2}, digest {3}; the secondary's hash check covers it", _vm.Name,
+                    _directory.Self, periodic.Index, Convert.ToHexString(periodic.Digest, 0, 8).ToLowerInvariant());
+                break;
+            case VerifyRequest:
+                Execute(_core.Handle(new ClientRequest(new VerifyToken(Sender), ReplicatedMachine.VerifySessionId, ++_verifyRequestNo, []), Now));
                 break;
             case ForceSimplexRequest:
                 _log.Warning("{0} on {1}: an operator asks to force simplex", _vm.Name, _directory.Self);
@@ -162,6 +179,12 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     break;
                 case SendToPeer send:
                     if (_core.Peer is { } peer && !_directory.Faults.Cuts(peer)) _directory.PeerManager(peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
+                    break;
+                case Reply { Token: VerifyToken verify } reply:
+                    verify.ReplyTo.Tell(reply.Status == ReplyStatus.Ok
+                        ? ToOutcome(ReplicatedMachine.DecodeVerification(reply.Output))
+                        : new VerifyOutcome(0, [], $"{_directory.Self} does not hold the primary of {_vm.Name}" +
+                                                   (reply.LeaderHint is { } leader ? $"; run verify at {leader}" : "")));
                     break;
                 case Reply reply:
                     Answer((ClientCommand)reply.Token, reply);
@@ -292,6 +315,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             Vm = _vm.Name, Host = _directory.Self, Exists = true, Role = _core.Role.ToString().ToLowerInvariant(), State = state,
             Epoch = _core.Epoch, LastIndex = _core.LastIndex, CommitIndex = _core.CommitIndex, AppliedIndex = _core.AppliedIndex,
             HashChain = _core.HashHex, Digest = Convert.ToHexString(_core.Guest.Digest(), 0, 8).ToLowerInvariant(),
+            VerifiedIndex = _core.VerifiedIndex,
         };
     }
 
