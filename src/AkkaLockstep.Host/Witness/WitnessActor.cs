@@ -56,7 +56,13 @@ public sealed class WitnessActor : ReceivePersistentActor
     private long Now => _clock.ElapsedMilliseconds;
 
     private void Apply(EpochGrantedEvent grant) =>
-        _registers[grant.Vm] = new WitnessRegister(grant.Epoch, grant.Holder);
+        _registers[grant.Vm] = new WitnessRegister(grant.Epoch, grant.Holder, Leased: !grant.NoLease);
+
+    /// <summary>A register that may now hold a lease it did not hold before must say so durably before answering.</summary>
+    private static bool TakesLease(WitnessRegister before, WitnessRegister after) => after.Leased && !before.Leased;
+
+    private static EpochGrantedEvent GrantEvent(string vm, WitnessRegister register) =>
+        new() { Vm = vm, Epoch = register.GrantedEpoch, Holder = register.Holder ?? "", NoLease = !register.Leased };
 
     private void OnClaim(ClaimEpochRequestProto claim)
     {
@@ -70,14 +76,14 @@ public sealed class WitnessActor : ReceivePersistentActor
             Vm = claim.Vm, Epoch = claim.Epoch, Granted = granted, GrantedEpoch = next.GrantedEpoch, Holder = next.Holder ?? "",
             RequestedAtMs = claim.RequestedAtMs,
         };
-        if (!granted || next.GrantedEpoch == register.GrantedEpoch)
+        if (!granted || (next.GrantedEpoch == register.GrantedEpoch && !TakesLease(register, next)))
         {
             _registers[claim.Vm] = next;
             Sender.Tell(answer);
             return;
         }
         var sender = Sender;
-        Persist(new EpochGrantedEvent { Vm = claim.Vm, Epoch = claim.Epoch, Holder = claim.Claimant }, grant =>
+        Persist(GrantEvent(claim.Vm, next), grant =>
         {
             _registers[claim.Vm] = next;
             _log.Info("granted epoch {0} of {1} to {2}{3}", grant.Epoch, grant.Vm, grant.Holder, claim.Simplex ? " (simplex lease)" : "");
@@ -109,14 +115,26 @@ public sealed class WitnessActor : ReceivePersistentActor
         if (_faults.Cuts(WitnessRegister.HostOf(renew.Claimant))) return;
         var register = _registers.GetValueOrDefault(renew.Vm, WitnessRegister.Empty);
         var (renewed, next) = register.Renew(renew.Epoch, renew.Claimant, Now, Math.Clamp(renew.LeaseMs, 0, MaxLeaseMs));
-        _registers[renew.Vm] = next;
-        Sender.Tell(new RenewLeaseResponseProto { Vm = renew.Vm, Epoch = renew.Epoch, Renewed = renewed, RequestedAtMs = renew.RequestedAtMs });
+        var answer = new RenewLeaseResponseProto { Vm = renew.Vm, Epoch = renew.Epoch, Renewed = renewed, RequestedAtMs = renew.RequestedAtMs };
+        if (next.Leased == register.Leased)
+        {
+            _registers[renew.Vm] = next;
+            Sender.Tell(answer);
+            return;
+        }
+        // Taking a lease is durable before the answer; a release may be lost in a crash (the restarted witness then waits: safe).
+        var sender = Sender;
+        Persist(GrantEvent(renew.Vm, next), _ =>
+        {
+            _registers[renew.Vm] = next;
+            sender.Tell(answer);
+        });
     }
 
     private WitnessSnapshotProto Snapshot()
     {
         var snapshot = new WitnessSnapshotProto();
-        snapshot.Grants.AddRange(_registers.Select(r => new EpochGrantedEvent { Vm = r.Key, Epoch = r.Value.GrantedEpoch, Holder = r.Value.Holder ?? "" }));
+        snapshot.Grants.AddRange(_registers.Select(r => GrantEvent(r.Key, r.Value)));
         return snapshot;
     }
 }

@@ -141,7 +141,7 @@ public sealed class ForceSimplexTests
         Assert.True(pair.Force("b").Accepted);
         var b = pair.Cores["b"];
         // a held epoch 1; a restarted witness honours a's possible lease for one term and refuses b meanwhile.
-        pair.Witness = new WitnessRegister(1, "a#1").AfterRestart(pair.Now, 5_000);
+        pair.Witness = new WitnessRegister(1, "a#1", Leased: true).AfterRestart(pair.Now, 5_000);
         pair.WitnessDown = false;
         pair.Advance(3_000);
         Assert.True(b.Forced);

@@ -40,12 +40,36 @@ public sealed class WitnessRegisterTests
     }
 
     [Fact]
-    public void A_restarted_witness_honours_any_lease_for_a_full_term()
+    public void A_restarted_witness_honours_a_lease_that_was_not_released_for_a_full_term()
     {
-        var (_, register) = WitnessRegister.Empty.Claim(2, "a#1", false, 0, 0);
-        var recovered = register.AfterRestart(10_000, 2_000);
+        var (_, register) = WitnessRegister.Empty.Claim(2, "a#1", true, 0, 2_000);
+        // What the journal keeps: epoch, holder and whether a lease may be live.
+        var recovered = new WitnessRegister(register.GrantedEpoch, register.Holder, Leased: register.Leased).AfterRestart(10_000, 2_000);
         Assert.False(recovered.Claim(3, "b#1", false, 11_000, 0).Granted);
         Assert.True(recovered.Claim(3, "b#1", false, 12_001, 0).Granted);
+    }
+
+    [Fact]
+    public void A_restarted_witness_grants_at_once_over_a_register_without_a_live_lease()
+    {
+        var (_, duplex) = WitnessRegister.Empty.Claim(2, "a#1", false, 0, 0);
+        Assert.False(duplex.Leased);
+        Assert.True(duplex.AfterRestart(10_000, 2_000).Claim(3, "b#1", true, 10_001, 2_000).Granted);
+
+        var (_, leased) = WitnessRegister.Empty.Claim(2, "a#1", true, 0, 2_000);
+        var (_, released) = leased.Renew(2, "a#1", 500, 0);
+        Assert.False(released.Leased);
+        Assert.True(released.AfterRestart(10_000, 2_000).Claim(3, "b#1", true, 10_001, 2_000).Granted);
+    }
+
+    [Fact]
+    public void A_lease_taken_later_in_the_same_epoch_is_remembered()
+    {
+        var (_, duplex) = WitnessRegister.Empty.Claim(2, "a#1", false, 0, 0);
+        var (renewed, leased) = duplex.Renew(2, "a#1", 100, 2_000);
+        Assert.True(renewed && leased.Leased);
+        var (again, reclaimed) = duplex.Claim(2, "a#1", true, 100, 2_000);
+        Assert.True(again && reclaimed.Leased);
     }
 }
 
