@@ -72,8 +72,11 @@ public static class ChaosRunner
     private static async Task<ChaosCycle> RunCycleAsync(int index, ChaosScenario scenario, LocalClusterAccess cluster, IFaultInjector faults,
         ChaosWorkload workload, double faultSeconds, CancellationToken ct)
     {
-        var vm = await cluster.TryDescribeAsync(VmName, ct) ?? throw new CliException($"no host answers about {VmName}");
-        var primary = vm.Primary ?? throw new CliException($"{VmName} has no primary before cycle {index}");
+        // A host that just rejoined may answer before it knows the placement: ask until one names a duplex primary.
+        VmInfo? vm = null;
+        await cluster.WaitUntilAsync(async () => (vm = await cluster.TryDescribeAsync(VmName, ct)) is { State: "duplex", Primary: not null },
+            RecoveryTimeout, $"{VmName} duplex with a primary before cycle {index}", ct);
+        var primary = vm!.Primary!;
         var secondary = vm.Hosts.Single(h => h != primary);
         var hold = TimeSpan.FromSeconds(faultSeconds);
         var started = workload.NowMs;
