@@ -3,6 +3,7 @@ using AkkaLockstep.Chaos;
 using AkkaLockstep.Cli.Faults;
 using AkkaLockstep.Cli.LocalCluster;
 using AkkaLockstep.Guests.Kv;
+using AkkaLockstep.Host.Api;
 
 namespace AkkaLockstep.Cli.Chaos;
 
