@@ -9,7 +9,7 @@ public static class IptablesCuts
     public static void Apply(string networkNamespace, string rules) =>
         SystemCommand.Check("ip", ["netns", "exec", networkNamespace, SystemCommand.Find("iptables-restore") ?? "iptables-restore", "--wait", "--noflush"], rules);
 
-    /// <summary>The chain's rules as iptables lists them, e.g. for `lockstep` tests and operators checking a cut.</summary>
+    /// <summary>The chain's rules as `iptables -S` lists them (the tests check that healing left it empty).</summary>
     public static string List(string networkNamespace) =>
         SystemCommand.Check("ip", ["netns", "exec", networkNamespace, SystemCommand.Find("iptables") ?? "iptables", "--wait", "-S", CutRules.Chain]);
 }
