@@ -9,7 +9,9 @@ namespace AkkaLockstep.Cli.Faults;
 /// </summary>
 public sealed class AppFaultInjector(LocalClusterAccess cluster) : IFaultInjector
 {
-    private static readonly TimeSpan HealTimeout = TimeSpan.FromSeconds(30);
+    // A host that lost the cut restarts its actor system before its endpoint answers again; on a loaded machine
+    // that has taken over 30 s.
+    private static readonly TimeSpan HealTimeout = TimeSpan.FromSeconds(90);
 
     public FaultMode Mode => FaultMode.App;
 
