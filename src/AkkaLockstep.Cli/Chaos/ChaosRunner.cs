@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using AkkaLockstep.Chaos;
+using AkkaLockstep.Cli.Faults;
 using AkkaLockstep.Cli.LocalCluster;
 using AkkaLockstep.Guests.Kv;
 using AkkaLockstep.Host.Api;
@@ -7,13 +8,16 @@ using AkkaLockstep.Host.Api;
 namespace AkkaLockstep.Cli.Chaos;
 
 /// <summary>Options of `lockstep chaos`.</summary>
-public sealed record ChaosSettings(ChaosScenario Scenario, int Cycles, bool Json, int Sessions, int Seed, double FaultSeconds);
+/// <param name="Faults">How to cut (--faults); null picks by how the cluster was started (<see cref="FaultInjectors.Choose"/>).</param>
+public sealed record ChaosSettings(ChaosScenario Scenario, int Cycles, bool Json, int Sessions, int Seed, double FaultSeconds,
+    FaultMode? Faults = null);
 
 /// <summary>
 /// `lockstep chaos`: real processes of the local cluster under a recorded client load; each cycle injects one
 /// fault, undoes it (restart, heal, resume) and waits for the pair to be duplex again. Afterwards the history is
 /// checked for lost and doubled writes, two primaries answering in one epoch window, and linearizability, and both
-/// replicas are compared. Network cuts use each host's application-level fault switch.
+/// replicas are compared. Network cuts use iptables in the members' namespaces or each host's application-level
+/// fault switch (<see cref="IFaultInjector"/>).
 /// </summary>
 public static class ChaosRunner
 {
@@ -23,7 +27,10 @@ public static class ChaosRunner
     public static async Task<ChaosReport> RunAsync(ChaosSettings settings, CliContext context, CancellationToken ct)
     {
         var progress = settings.Json ? context.Error : context.Output;
-        using var cluster = await LocalClusterAccess.EnsureUpAsync(context, ct);
+        // Asked for iptables with no cluster running: start one that iptables can cut.
+        using var cluster = await LocalClusterAccess.EnsureUpAsync(context, ct, settings.Faults == FaultMode.Iptables ? true : null);
+        var faults = FaultInjectors.For(settings.Faults, cluster);
+        await progress.WriteLineAsync($"cuts by {FaultModes.Description(faults.Mode)}");
         await progress.WriteLineAsync($"protecting kv VM '{VmName}' on two hosts…");
         await cluster.ProtectFreshAsync(VmName, null, "duplex", ct);
         await using var client = cluster.NewClient(TimeSpan.FromSeconds(30));
@@ -40,7 +47,7 @@ public static class ChaosRunner
             for (var i = 1; i <= settings.Cycles; i++)
             {
                 var scenario = settings.Scenario == ChaosScenario.All ? ChaosScenarios.Single[random.Next(ChaosScenarios.Single.Count)] : settings.Scenario;
-                var cycle = await RunCycleAsync(i, scenario, cluster, workload, settings.FaultSeconds, ct);
+                var cycle = await RunCycleAsync(i, scenario, cluster, faults, workload, settings.FaultSeconds, ct);
                 cycles.Add(cycle);
                 await progress.WriteLineAsync($"  cycle {i,3}/{settings.Cycles}  {cycle.Scenario,-16} {cycle.Target,-8} primary {cycle.PrimaryBefore} -> {cycle.PrimaryAfter ?? "?"}  " +
                                               $"max stall {cycle.MaxStallMs,7:0} ms  duplex again after {cycle.RecoveredAfterS:0.0} s");
@@ -53,16 +60,18 @@ public static class ChaosRunner
         }
         finally
         {
+            // A cycle that failed or was interrupted may have left a cut in place.
+            if (cycles.Count < settings.Cycles) await faults.HealAllAsync();
             await stop.CancelAsync();
             await load;
         }
         await workload.FinalReadsAsync(ct);
         await progress.WriteLineAsync("checking the history and both replicas…");
-        return await BuildReportAsync(settings, cluster, workload, cycles, problems, ct);
+        return await BuildReportAsync(settings, cluster, faults.Mode, workload, cycles, problems, ct);
     }
 
-    private static async Task<ChaosCycle> RunCycleAsync(int index, ChaosScenario scenario, LocalClusterAccess cluster, ChaosWorkload workload,
-        double faultSeconds, CancellationToken ct)
+    private static async Task<ChaosCycle> RunCycleAsync(int index, ChaosScenario scenario, LocalClusterAccess cluster, IFaultInjector faults,
+        ChaosWorkload workload, double faultSeconds, CancellationToken ct)
     {
         // A host that just rejoined may answer before it knows the placement: ask until one names a duplex primary.
         VmInfo? vm = null;
@@ -87,16 +96,15 @@ public static class ChaosRunner
                 cluster.Restart(target);
                 break;
             case ChaosScenario.PartitionHosts:
-                await cluster.SetFaultsAsync(primary, new FaultRequest([secondary], false), ct);
-                await cluster.SetFaultsAsync(secondary, new FaultRequest([primary], false), ct);
+                await faults.PartitionAsync(primary, secondary, ct);
                 await Task.Delay(hold, ct);
-                await HealAsync(cluster, primary, ct);
-                await HealAsync(cluster, secondary, ct);
+                await faults.HealAsync(primary, ct);
+                await faults.HealAsync(secondary, ct);
                 break;
             case ChaosScenario.IsolatePrimary:
-                await cluster.SetFaultsAsync(primary, new FaultRequest([], true), ct);
+                await faults.IsolateAsync(primary, ct);
                 await Task.Delay(hold, ct);
-                await HealAsync(cluster, primary, ct);
+                await faults.HealAsync(primary, ct);
                 break;
             case ChaosScenario.PausePrimary:
                 cluster.Pause(primary);
@@ -111,16 +119,8 @@ public static class ChaosRunner
             Math.Round(StallReport.MaxStallIn(ops, started, workload.NowMs), 1), Math.Round((workload.NowMs - started) / 1000.0, 1));
     }
 
-    /// <summary>A cut host may be restarting after being downed: keep asking its endpoint until it answers.</summary>
-    private static Task HealAsync(LocalClusterAccess cluster, string host, CancellationToken ct) =>
-        cluster.WaitUntilAsync(async () =>
-        {
-            await cluster.SetFaultsAsync(host, new FaultRequest([], false), ct);
-            return true;
-        }, TimeSpan.FromSeconds(30), $"{host} healed", ct);
-
-    private static async Task<ChaosReport> BuildReportAsync(ChaosSettings settings, LocalClusterAccess cluster, ChaosWorkload workload,
-        List<ChaosCycle> cycles, List<string> problems, CancellationToken ct)
+    private static async Task<ChaosReport> BuildReportAsync(ChaosSettings settings, LocalClusterAccess cluster, FaultMode mode,
+        ChaosWorkload workload, List<ChaosCycle> cycles, List<string> problems, CancellationToken ct)
     {
         var ops = workload.History.Snapshot();
         var (first, _, identical, _) = await cluster.ReadBothAsync(VmName, ct);
@@ -132,7 +132,7 @@ public static class ChaosRunner
         if (linear.Linearizable is null) problems.Add("linearizability check ran out of time");
         if (!identical) problems.Add("the two replicas differ");
         var stalls = cycles.Select(c => c.MaxStallMs).ToList();
-        return new ChaosReport(ChaosScenarios.Name(settings.Scenario), cycles.Count, "application fault switch", ops.Count,
+        return new ChaosReport(ChaosScenarios.Name(settings.Scenario), cycles.Count, FaultModes.Description(mode), ops.Count,
             ops.Count(o => o.Answered), ops.Count(o => !o.Answered), lost, duplicated, split.Events, linear.Linearizable, identical,
             stalls.Count == 0 ? 0 : stalls.Max(), Math.Round(StallReport.Percentile(stalls, 99), 1), linear.Keys, cycles, problems);
     }

@@ -1,9 +1,13 @@
 using System.CommandLine;
 using AkkaLockstep.Cli.LocalCluster;
+using AkkaLockstep.Cli.Netns;
 
 namespace AkkaLockstep.Cli.Commands;
 
-/// <summary>`lockstep down`: stop the local cluster recorded in .lockstep/cluster.json (hosts first, then the witness).</summary>
+/// <summary>
+/// `lockstep down`: stop the local cluster recorded in .lockstep/cluster.json (hosts first, then the witness), then
+/// remove its network namespaces, veth pairs and bridge if it was started with --netns.
+/// </summary>
 internal static class DownCommand
 {
     public static Command Create(CliEnvironment environment)
@@ -30,6 +34,8 @@ internal static class DownCommand
     {
         var stateDirectory = context.Environment.StateDirectory;
         var cluster = ClusterFile.TryLoad(stateDirectory);
+        // Its members run as root and its namespaces need root to remove: say so before stopping anything.
+        if (cluster?.Network is not null) NetnsPrerequisites.Check();
         if (cluster is null)
             await context.Output.WriteLineAsync($"no cluster recorded in {stateDirectory}");
         else
@@ -40,6 +46,11 @@ internal static class DownCommand
                 var outcomes = await Task.WhenAll(group.Select(async m => (m, await MemberProcess.StopAsync(m, grace))));
                 foreach (var (member, outcome) in outcomes)
                     await context.Output.WriteLineAsync(Describe(member, outcome, grace));
+            }
+            if (cluster.Network is { } network)
+            {
+                var removed = NetworkNamespaces.Destroy(network);
+                await context.Output.WriteLineAsync(removed.Count == 0 ? $"network {network.Id} was already gone" : $"removed {string.Join(", ", removed)}");
             }
             ClusterFile.Delete(stateDirectory);
         }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using AkkaLockstep.Cli.Bench;
 using AkkaLockstep.Cli.Chaos;
 using AkkaLockstep.Cli.Demo;
+using AkkaLockstep.Cli.Faults;
 
 namespace AkkaLockstep.Cli.Commands;
 
@@ -68,13 +69,25 @@ internal static class ExperimentCommands
         {
             if (r.GetValueOrDefault<double>() is < 0.5 or > 60) r.AddError("--fault-seconds must be between 0.5 and 60");
         });
+        var faults = new Option<string?>("--faults")
+        {
+            Description = "How partition-hosts and isolate-primary cut: iptables (in the namespaces of a cluster started with " +
+                          "`up --netns`; root) or app (each host's fault switch). Default: iptables on a --netns cluster, else app",
+            HelpName = "iptables|app",
+        };
+        faults.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && !FaultModes.TryParse(text, out _))
+                r.AddError($"unknown --faults '{text}'; one of: {string.Join(", ", FaultModes.Names)}");
+        });
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
-        foreach (var option in new Option[] { scenario, cycles, sessions, seed, hold, json }) command.Options.Add(option);
+        foreach (var option in new Option[] { scenario, cycles, sessions, seed, hold, faults, json }) command.Options.Add(option);
         command.SetHandler(environment, (parse, context, ct) =>
         {
             ChaosScenarios.TryParse(parse.GetValue(scenario)!, out var chosen);
+            FaultMode? mode = FaultModes.TryParse(parse.GetValue(faults) ?? "", out var m) ? m : null;
             return ChaosCommand.RunAsync(new ChaosSettings(chosen, parse.GetValue(cycles), parse.GetValue(json), parse.GetValue(sessions),
-                parse.GetValue(seed), parse.GetValue(hold)), context, ct);
+                parse.GetValue(seed), parse.GetValue(hold), mode), context, ct);
         });
         return command;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using AkkaLockstep.Cli.Http;
 using AkkaLockstep.Cli.LocalCluster;
+using AkkaLockstep.Cli.Netns;
 using AkkaLockstep.Cli.Output;
 using AkkaLockstep.Host.Api;
 
@@ -9,8 +10,8 @@ namespace AkkaLockstep.Cli.Commands;
 
 /// <summary>
 /// `lockstep up`: a local cluster of one witness and two hosts as background processes, recorded in
-/// .lockstep/cluster.json. Restarts members that died; fails (and stops what it started) if the cluster
-/// is not Up in time.
+/// .lockstep/cluster.json, on loopback or (--netns) each in a network namespace of its own. Restarts members
+/// that died; fails (and stops what it started) if the cluster is not Up in time.
 /// </summary>
 internal static class UpCommand
 {
@@ -37,18 +38,28 @@ internal static class UpCommand
         {
             if (r.GetValueOrDefault<int>() < 1) r.AddError("--timeout must be at least 1 second");
         });
+        var netns = new Option<bool>("--netns")
+        {
+            Description = $"Run each member in a network namespace of its own on {NetworkPlan.Prefix}.N.0/{NetworkPlan.PrefixLength}, " +
+                          "joined by a bridge, so chaos can cut real links with iptables (root only)",
+        };
         command.Options.Add(basePort);
         command.Options.Add(timeout);
+        command.Options.Add(netns);
         command.SetHandler(environment, (parse, context, ct) =>
-            RunAsync(parse.GetValue(basePort), TimeSpan.FromSeconds(parse.GetValue(timeout)), context, ct));
+            RunAsync(parse.GetValue(basePort), parse.GetValue(netns) ? true : null, TimeSpan.FromSeconds(parse.GetValue(timeout)), context, ct));
         return command;
     }
 
-    internal static async Task<int> RunAsync(int? basePort, TimeSpan timeout, CliContext context, CancellationToken ct)
+    internal static async Task<int> RunAsync(int? basePort, bool? netns, TimeSpan timeout, CliContext context, CancellationToken ct)
     {
+        if (netns == true) NetnsPrerequisites.Check();
         var stateDirectory = context.Environment.StateDirectory;
         var cluster = ClusterFile.TryLoad(stateDirectory);
         var alive = cluster?.Members.Where(MemberProcess.IsAlive).Select(m => m.Name).ToHashSet() ?? [];
+        if (netns == true && cluster?.Network is null && alive.Count > 0)
+            throw new CliException($"the cluster in {stateDirectory} runs on loopback ({string.Join(", ", alive)} up); " +
+                                   "run `lockstep down` first to start it with --netns");
 
         if (cluster is not null && alive.Count == cluster.Members.Count)
         {
@@ -61,38 +72,53 @@ internal static class UpCommand
             if (basePort is { } requested && requested != cluster.BasePort)
                 throw new CliException($"the cluster in {stateDirectory} runs with --base-port {cluster.BasePort} " +
                                        $"({string.Join(", ", alive)} still up); run `lockstep down` first to change it");
+            if (cluster.Network is { } network)
+            {
+                NetnsPrerequisites.Check();
+                if (!NetworkNamespaces.Exists(network))
+                    throw new CliException($"the network namespaces of the cluster in {stateDirectory} are gone " +
+                                           $"({string.Join(", ", alive)} still up); run `lockstep down` first");
+            }
         }
         else
         {
+            // Every member is gone: start afresh, in new namespaces if the last cluster had them (or --netns asks).
+            var useNetns = netns ?? cluster?.Network is not null;
+            if (useNetns) NetnsPrerequisites.Check();
+            if (cluster?.Network is { } stale) NetworkNamespaces.Destroy(stale);
             var port = basePort ?? PortScheme.DefaultBasePort;
             var members = PortScheme.Members(port, stateDirectory);
-            cluster = new ClusterFile(port, PortScheme.Endpoint(members), members);
+            var plan = useNetns ? NetworkNamespaces.PickFree(members.Select(m => m.Name).ToList()) : null;
+            if (plan is not null) members = plan.Place(members);
+            cluster = new ClusterFile(port, PortScheme.Endpoint(members), members, plan);
             alive = [];
+            if (plan is not null) await CreateNetworkAsync(cluster, context);
         }
 
         var toStart = cluster.Members.Where(m => !alive.Contains(m.Name)).ToList();
-        CheckPortsFree(toStart);
+        // Fresh namespaces have every port free; loopback is shared with everything else on the machine.
+        if (cluster.Network is null) CheckPortsFree(toStart);
 
         var seed = PortScheme.Seed(cluster.Members);
         var workingDirectory = Path.GetDirectoryName(Path.GetFullPath(stateDirectory))!;
         var started = new List<MemberProcess.Launched>();
         await context.Output.WriteLineAsync($"starting {string.Join(", ", toStart.Select(m => m.Name))} (logs in {stateDirectory})");
-        foreach (var member in toStart)
-        {
-            var launched = MemberProcess.Start(member, seed, workingDirectory);
-            started.Add(launched);
-            cluster = cluster.With(launched.Member);
-            cluster.Save(stateDirectory);
-        }
-
         var stopwatch = Stopwatch.StartNew();
         string failure;
         try
         {
+            foreach (var member in toStart)
+            {
+                var launched = MemberProcess.Start(member, seed, workingDirectory);
+                started.Add(launched);
+                cluster = cluster.With(launched.Member);
+                cluster.Save(stateDirectory);
+            }
             failure = await WaitUntilUpAsync(cluster, started, timeout, context, ct);
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch
         {
+            // Interrupted (Ctrl+C) or failed to start: leave no processes, namespaces or bridge behind.
             await RollBackAsync(cluster, started, context);
             throw;
         }
@@ -111,6 +137,24 @@ internal static class UpCommand
         }
         await RollBackAsync(cluster, started, context);
         return 1;
+    }
+
+    /// <summary>Records the network before creating it, so that `down` finds it even if this process dies half-way.</summary>
+    private static async Task CreateNetworkAsync(ClusterFile cluster, CliContext context)
+    {
+        var plan = cluster.Network!;
+        cluster.Save(context.Environment.StateDirectory);
+        try
+        {
+            NetworkNamespaces.Create(plan);
+        }
+        catch
+        {
+            ClusterFile.Delete(context.Environment.StateDirectory);
+            throw;
+        }
+        await context.Output.WriteLineAsync($"created namespaces {string.Join(", ", plan.Members.Select(m => m.Namespace))} " +
+                                            $"on bridge {plan.Bridge} ({plan.Subnet}, this side {plan.Gateway})");
     }
 
     /// <summary>
@@ -174,16 +218,28 @@ internal static class UpCommand
         foreach (var launched in started) launched.Process.Dispose();
         var stopped = outcomes.Where(o => o.Item2 != MemberProcess.StopOutcome.NotRunning).Select(o => o.Name).ToList();
         if (stopped.Count > 0) await context.Error.WriteLineAsync($"stopped {string.Join(", ", stopped)}");
-        if (!cluster.Members.Any(MemberProcess.IsAlive)) ClusterFile.Delete(context.Environment.StateDirectory);
+        if (cluster.Members.Any(MemberProcess.IsAlive)) return;
+        if (cluster.Network is { } network && NetworkNamespaces.Destroy(network) is { Count: > 0 } removed)
+            await context.Error.WriteLineAsync($"removed {string.Join(", ", removed)}");
+        ClusterFile.Delete(context.Environment.StateDirectory);
     }
 
     private static void WriteMembers(ClusterFile cluster, TextWriter output)
     {
-        var table = new Table("NAME", "ROLE", "PID", "REMOTING", "COMMAND", "CLIENT", "LOG");
+        var table = cluster.Network is null
+            ? new Table("NAME", "ROLE", "PID", "REMOTING", "COMMAND", "CLIENT", "LOG")
+            : new Table("NAME", "ROLE", "PID", "REMOTING", "COMMAND", "CLIENT", "NAMESPACE", "LOG");
         foreach (var m in cluster.Members)
-            table.Add(m.Name, m.Role, m.Pid.ToString(), $"{m.Hostname}:{m.Port}", m.CommandPort.ToString(),
-                m.ClientPort == 0 ? "-" : m.ClientPort.ToString(), m.Log);
+        {
+            var cells = new List<string> { m.Name, m.Role, m.Pid.ToString(), $"{m.Hostname}:{m.Port}", m.CommandPort.ToString(),
+                m.ClientPort == 0 ? "-" : m.ClientPort.ToString() };
+            if (cluster.Network is not null) cells.Add(m.Namespace ?? "-");
+            cells.Add(m.Log);
+            table.Add(cells.ToArray());
+        }
         table.WriteTo(output);
+        if (cluster.Network is { } n)
+            output.WriteLine($"network: {n.Subnet} on bridge {n.Bridge} (this side {n.Gateway}), one namespace per member");
         output.WriteLine($"endpoint: {cluster.Endpoint}");
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using AkkaLockstep.Cli.Faults;
 using AkkaLockstep.Cli.LocalCluster;
 using AkkaLockstep.Cli.Workload;
 
@@ -42,7 +43,7 @@ public static class DemoCommand
         var stalls = new StallMeter();
         var running = stream.RunAsync(withCounters: true, stop.Token);
         var reporting = ReportProgressAsync(stream, stalls, progress, clock, stop.Token);
-        var phases = new DemoFaults(cluster, stream, stalls, clock, progress);
+        var phases = new DemoFaults(cluster, FaultInjectors.For(null, cluster), stream, stalls, clock, progress);
         var problems = new List<string>();
         try
         {

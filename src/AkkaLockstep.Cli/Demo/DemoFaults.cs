@@ -1,15 +1,17 @@
 using System.Diagnostics;
+using AkkaLockstep.Cli.Faults;
 using AkkaLockstep.Cli.LocalCluster;
 using AkkaLockstep.Cli.Workload;
-using AkkaLockstep.Host.Api;
 
 namespace AkkaLockstep.Cli.Demo;
 
 /// <summary>
 /// The failure phases of `lockstep demo`, run against the local cluster while the client stream keeps writing:
-/// SIGKILL of the host holding the primary, its return, a host-to-host cut (application fault switch) and its healing.
+/// SIGKILL of the host holding the primary, its return, a host-to-host cut and its healing (iptables on a cluster
+/// started with `up --netns`, else the hosts' application fault switch).
 /// </summary>
-public sealed class DemoFaults(LocalClusterAccess cluster, KvStream stream, StallMeter stalls, Stopwatch clock, TextWriter progress)
+public sealed class DemoFaults(LocalClusterAccess cluster, IFaultInjector faults, KvStream stream, StallMeter stalls, Stopwatch clock,
+    TextWriter progress)
 {
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan CutFor = TimeSpan.FromSeconds(3);
@@ -38,27 +40,28 @@ public sealed class DemoFaults(LocalClusterAccess cluster, KvStream stream, Stal
             cluster.Restart(victim);
             await cluster.WaitForDuplexAnywhereAsync(vm, RecoveryTimeout, ct);
         });
-        await PhaseAsync("cut-hosts", $"{victim} and {survivor} cut from each other for {CutFor.TotalSeconds:0} s (both reach the witness)", false, async () =>
+        await PhaseAsync("cut-hosts", $"{victim} and {survivor} cut from each other for {CutFor.TotalSeconds:0} s by " +
+                                      $"{FaultModes.Description(faults.Mode)} (both reach the witness)", false, async () =>
         {
-            await cluster.SetFaultsAsync(victim, new FaultRequest([survivor], false), ct);
-            await cluster.SetFaultsAsync(survivor, new FaultRequest([victim], false), ct);
-            await Task.Delay(CutFor, ct);
+            try
+            {
+                await faults.PartitionAsync(victim, survivor, ct);
+                await Task.Delay(CutFor, ct);
+            }
+            catch
+            {
+                // Interrupted mid-cut: leave no cut behind.
+                await faults.HealAllAsync();
+                throw;
+            }
         });
         await PhaseAsync("heal", "the cut heals; the host that lost rejoins and the pair is duplex again", true, async () =>
         {
-            await HealAsync(victim, ct);
-            await HealAsync(survivor, ct);
+            await faults.HealAsync(victim, ct);
+            await faults.HealAsync(survivor, ct);
             await cluster.WaitForDuplexAnywhereAsync(vm, RecoveryTimeout, ct);
         });
     }
-
-    /// <summary>A host that lost the cut restarts its actor system: keep asking its endpoint until it answers.</summary>
-    private Task HealAsync(string host, CancellationToken ct) =>
-        cluster.WaitUntilAsync(async () =>
-        {
-            await cluster.SetFaultsAsync(host, new FaultRequest([], false), ct);
-            return true;
-        }, RecoveryTimeout, $"{host} healed", ct);
 
     private async Task PhaseAsync(string name, string what, bool endsDuplex, Func<Task> body)
     {

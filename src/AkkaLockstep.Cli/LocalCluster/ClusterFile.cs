@@ -1,12 +1,15 @@
 using System.Text.Json;
+using AkkaLockstep.Cli.Netns;
 
 namespace AkkaLockstep.Cli.LocalCluster;
 
 /// <summary>
-/// .lockstep/cluster.json: the local cluster `up` started (members, PIDs, ports) and the command endpoint
-/// the other commands use by default. `down` removes it.
+/// .lockstep/cluster.json: the local cluster `up` started (members, PIDs, ports, and with --netns its network)
+/// and the command endpoint the other commands use by default. `down` removes it.
 /// </summary>
-public sealed record ClusterFile(int BasePort, string Endpoint, IReadOnlyList<MemberRecord> Members)
+/// <param name="Network">The namespaces and bridge of an `up --netns` cluster; written before any of them is created,
+/// so that `down` can remove them even if `up` was killed half-way. Null on loopback.</param>
+public sealed record ClusterFile(int BasePort, string Endpoint, IReadOnlyList<MemberRecord> Members, NetworkPlan? Network = null)
 {
     public const string FileName = "cluster.json";
 

@@ -24,17 +24,20 @@ public sealed class LocalClusterAccess : IDisposable
     public IReadOnlyList<string> ClientEndpoints =>
         _cluster.Members.Where(m => m.ClientPort > 0).Select(m => $"{m.Hostname}:{m.ClientPort}").ToArray();
 
-    /// <summary>Starts the local cluster (as `lockstep up` would) unless it already runs.</summary>
-    public static async Task<LocalClusterAccess> EnsureUpAsync(CliContext context, CancellationToken ct)
+    /// <summary>Starts the local cluster (as `lockstep up` would, with --netns if <paramref name="netns"/>) unless it already runs.</summary>
+    public static async Task<LocalClusterAccess> EnsureUpAsync(CliContext context, CancellationToken ct, bool? netns = null)
     {
         var quiet = context with { Output = context.Error };
-        if (await UpCommand.RunAsync(null, TimeSpan.FromSeconds(90), quiet, ct) != 0)
+        if (await UpCommand.RunAsync(null, netns, TimeSpan.FromSeconds(90), quiet, ct) != 0)
             throw new CliException("the local cluster did not come up (see the log tails above)");
         return new LocalClusterAccess(ClusterFile.TryLoad(context.Environment.StateDirectory)
                                       ?? throw new CliException("cluster.json missing after `up`"), context);
     }
 
     public IReadOnlyList<MemberRecord> Members => _cluster.Members;
+
+    /// <summary>The namespaces and bridge when the cluster was started with `up --netns`, else null.</summary>
+    public Netns.NetworkPlan? Network => _cluster.Network;
 
     public MemberRecord Member(string name) =>
         _cluster.Members.FirstOrDefault(m => m.Name == name) ?? throw new CliException($"no member named {name} in the local cluster");
@@ -113,15 +116,27 @@ public sealed class LocalClusterAccess : IDisposable
     public async Task ProtectFreshAsync(string name, IReadOnlyList<string>? hosts, string ready, CancellationToken ct)
     {
         if (await FindVmAsync(name, ct) is not null) await UnprotectAsync(name, ct);
-        await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", hosts), ct);
+        await ProtectAsync(name, hosts, ct);
         await WaitForStateAsync(name, ready, ct);
     }
 
     public async Task EnsureProtectedAsync(string name, CancellationToken ct)
     {
-        if (await FindVmAsync(name, ct) is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", null), ct);
+        await ProtectAsync(name, null, ct);
         await WaitForStateAsync(name, "duplex", ct);
     }
+
+    /// <summary>
+    /// Right after `up` the placement coordinator (a cluster singleton) may still be starting and answer 503: ask
+    /// again until the VM exists. Looking first keeps a request that timed out but did succeed from being refused
+    /// as a duplicate.
+    /// </summary>
+    private Task ProtectAsync(string name, IReadOnlyList<string>? hosts, CancellationToken ct) =>
+        WaitUntilAsync(async () =>
+        {
+            if (await FindVmAsync(name, ct) is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", hosts), ct);
+            return true;
+        }, TimeSpan.FromSeconds(60), $"{name} protected", ct);
 
     public async Task UnprotectAsync(string name, CancellationToken ct)
     {

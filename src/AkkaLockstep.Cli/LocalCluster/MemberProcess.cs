@@ -11,8 +11,8 @@ public static class MemberProcess
     private const string LaunchScript = "log=\"$1\"; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1";
 
     /// <summary>
-    /// Starts `lockstep ROLE ...` for <paramref name="member"/> in the background, in its own session so a
-    /// Ctrl+C in the terminal that ran `up` does not reach it. The returned process is for watching it while `up` waits.
+    /// Starts `lockstep ROLE ...` for <paramref name="member"/> in the background (inside its network namespace if it
+    /// has one), in its own session so a Ctrl+C in the terminal that ran `up` does not reach it. The returned process is for watching it while `up` waits.
     /// </summary>
     public static Launched Start(MemberRecord member, string seed, string workingDirectory)
     {
@@ -23,6 +23,9 @@ public static class MemberProcess
         var (program, programArguments) = SelfCommand();
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = workingDirectory };
         foreach (var a in new[] { "-c", LaunchScript, "lockstep-" + member.Name, member.Log }) start.ArgumentList.Add(a);
+        // `ip netns exec` enters the namespace and execs the rest, so the PID stays the member's.
+        if (member.Namespace is { } ns)
+            foreach (var a in new[] { Netns.SystemCommand.Find("ip") ?? "ip", "netns", "exec", ns }) start.ArgumentList.Add(a);
         if (File.Exists(SetSid)) start.ArgumentList.Add(SetSid);
         start.ArgumentList.Add(program);
         foreach (var a in programArguments) start.ArgumentList.Add(a);
