@@ -117,9 +117,13 @@ public sealed class LocalClusterAccess : IDisposable
         await WaitForStateAsync(name, ready, ct);
     }
 
+    /// <summary>Protects the kv VM <paramref name="name"/> unless it exists; refuses one of another kind (its commands would not fit).</summary>
     public async Task EnsureProtectedAsync(string name, CancellationToken ct)
     {
-        if (await FindVmAsync(name, ct) is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", null), ct);
+        var existing = await FindVmAsync(name, ct);
+        if (existing is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", null), ct);
+        else if (existing.Kind != "kv")
+            throw new CliException($"VM '{name}' exists with kind {existing.Kind}, but this needs a kv VM; remove it first: lockstep vm unprotect {name}");
         await WaitForStateAsync(name, "duplex", ct);
     }
 
