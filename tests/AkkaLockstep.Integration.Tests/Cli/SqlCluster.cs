@@ -29,7 +29,8 @@ public sealed class SqlCluster : IAsyncDisposable
     {
         var cli = new CliHarness();
         var cluster = new SqlCluster(cli);
-        var (exit, output, error) = await cli.RunAsync("up", "--base-port", cli.FreeBasePort().ToString());
+        // A generous timeout: on a busy two-core machine three members can take over a minute to come up.
+        var (exit, output, error) = await cli.RunAsync("up", "--base-port", cli.FreeBasePort().ToString(), "--timeout", "120");
         if (exit != 0)
         {
             await cluster.DisposeAsync();
