@@ -19,6 +19,7 @@ public static class CliApp
         };
         root.Subcommands.Add(HostCommands.Create(Host.HostOptions.HostRole, environment));
         root.Subcommands.Add(HostCommands.Create(Host.HostOptions.WitnessRole, environment));
+        root.Subcommands.Add(GatewayCommand.Create(environment));
         root.Subcommands.Add(UpCommand.Create(environment));
         root.Subcommands.Add(DownCommand.Create(environment));
         root.Subcommands.Add(ClusterCommands.Create(environment));

@@ -15,6 +15,7 @@ public sealed class LockstepClient : IAsyncDisposable
     private readonly EndpointDirectory _endpoints;
     private readonly ClientCounters _counters = new();
     private readonly ConcurrentDictionary<string, string> _primaries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _kinds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<string>> _locating = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task<HostConnection>> _connections = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposing = new();
@@ -76,6 +77,17 @@ public sealed class LockstepClient : IAsyncDisposable
         {
             throw BudgetExhausted($"locating vm {vm}", call);
         }
+    }
+
+    /// <summary>
+    /// The guest kind of <paramref name="vm"/> ("kv", "sql", …) as the hosts' placement gives it, found by a fresh
+    /// locate (a name may be unprotected and protected again with another kind). Throws <see cref="LockstepException"/>
+    /// with <see cref="Status.UnknownVm"/> for a VM the cluster does not know; "" if the hosts did not say.
+    /// </summary>
+    public async Task<string> GetKindAsync(string vm, CancellationToken cancellationToken = default)
+    {
+        await LocateAsync(vm, cancellationToken).ConfigureAwait(false);
+        return _kinds.TryGetValue(vm, out var kind) ? kind : "";
     }
 
     public async ValueTask DisposeAsync()
@@ -265,6 +277,7 @@ public sealed class LockstepClient : IAsyncDisposable
             }
             Interlocked.Increment(ref _counters.Locates);
             foreach (var known in answer.Endpoints) _endpoints.Add(known);
+            if (answer.Status == Status.Ok) _kinds[vm] = answer.Kind;
             switch (answer.Status)
             {
                 case Status.Ok when answer.PrimaryEndpoint.Length > 0:

@@ -14,7 +14,7 @@ public sealed record SqlSessionOptions
 
     /// <summary>
     /// How long one statement may keep getting Busy before <see cref="SqlSession.ExecuteAsync(string, CancellationToken)"/>
-    /// gives up with a <see cref="TimeoutException"/>. Longer than the guest's default transaction timeout (30 s),
+    /// gives up with a <see cref="SqlBusyTimeoutException"/>. Longer than the guest's default transaction timeout (30 s),
     /// so an abandoned transaction is rolled back before a waiting statement gives up.
     /// </summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -48,9 +48,19 @@ public sealed class SqlSession(LockstepSession session, SqlSessionOptions? optio
         ExecuteAsync(sql, [], cancellationToken);
 
     /// <summary>Runs one statement with positional parameters (<c>$1</c>…<c>$n</c> or <c>?</c>).</summary>
-    public async Task<SqlResult> ExecuteAsync(string sql, IReadOnlyList<SqlValue> parameters, CancellationToken cancellationToken = default)
+    public Task<SqlResult> ExecuteAsync(string sql, IReadOnlyList<SqlValue> parameters, CancellationToken cancellationToken = default) =>
+        RunUntilNotBusyAsync(SqlCommand.Execute(sql, parameters).Encode(), cancellationToken);
+
+    /// <summary>
+    /// The columns <paramref name="sql"/> would return (names and declared types, no rows), without running it; no
+    /// columns for a statement that returns no rows. Compile errors come back as Error results. Busy is waited out
+    /// as for <see cref="ExecuteAsync(string, CancellationToken)"/>.
+    /// </summary>
+    public Task<SqlResult> DescribeAsync(string sql, CancellationToken cancellationToken = default) =>
+        RunUntilNotBusyAsync(SqlCommand.Describe(sql).Encode(), cancellationToken);
+
+    private async Task<SqlResult> RunUntilNotBusyAsync(byte[] command, CancellationToken cancellationToken)
     {
-        var command = SqlCommand.Execute(sql, parameters).Encode();
         var backoff = new Backoff(Options.BusyRetryInitialDelay, Options.BusyRetryMaxDelay);
         var waited = Stopwatch.StartNew();
         while (true)
@@ -58,7 +68,7 @@ public sealed class SqlSession(LockstepSession session, SqlSessionOptions? optio
             var result = await RunAsync(command, cancellationToken).ConfigureAwait(false);
             if (result.Status != SqlStatus.Busy) return result;
             if (waited.Elapsed >= Options.BusyTimeout)
-                throw new TimeoutException($"sql statement stayed busy for {waited.Elapsed.TotalSeconds:0.#} s (another session's transaction): {result.ErrorMessage}");
+                throw new SqlBusyTimeoutException($"sql statement stayed busy for {waited.Elapsed.TotalSeconds:0.#} s (another session's transaction): {result.ErrorMessage}");
             Interlocked.Increment(ref _busyRetries);
             await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
         }

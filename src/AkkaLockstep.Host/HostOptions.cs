@@ -30,6 +30,15 @@ public sealed record HostOptions
     /// <summary>When set, journal and snapshots go to this PostgreSQL database instead of SQLite.</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>
+    /// TCP port of the PostgreSQL protocol gateway that runs in this host's process (0 = none; witnesses have none).
+    /// The gateway reaches the VMs through this host's client endpoint, so it needs <see cref="ClientPort"/>.
+    /// </summary>
+    public int PgPort { get; init; }
+
+    /// <summary>Users the PostgreSQL gateway accepts, name to password (SCRAM-SHA-256).</summary>
+    public IReadOnlyDictionary<string, string> PgUsers { get; init; } = new Dictionary<string, string>();
+
     public const string ActorSystemName = "lockstep";
     public const string HostRole = "host";
     public const string WitnessRole = "witness";

@@ -127,7 +127,8 @@ public static class HostRunner
         return reason is LinkWedgedReason ? "restarted its actor system to clear a wedged remoting link" : "was removed from the cluster";
     }
 
-    private static string ResolveAddress(string hostname) =>
+    /// <summary>The IPv4 address to bind for <paramref name="hostname"/> (an address, localhost, or a name to look up).</summary>
+    public static string ResolveAddress(string hostname) =>
         IPAddress.TryParse(hostname, out _) ? hostname
             : hostname == "localhost" ? "127.0.0.1"
             : Dns.GetHostAddresses(hostname).First(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).ToString();

@@ -1,10 +1,17 @@
 using System.CommandLine;
+using System.Net;
+using AkkaLockstep.Gateway;
 using AkkaLockstep.Host;
 using AkkaLockstep.Host.Configuration;
+using AkkaLockstep.PgWire;
 
 namespace AkkaLockstep.Cli.Commands;
 
-/// <summary>`lockstep host` and `lockstep witness`: run one cluster member in the foreground until SIGINT/SIGTERM.</summary>
+/// <summary>
+/// `lockstep host` and `lockstep witness`: run one cluster member in the foreground until SIGINT/SIGTERM. A host with a
+/// PostgreSQL port also runs a gateway in its process, which dies with the host (clients then reconnect to another
+/// host's gateway, or use a standalone `lockstep gateway`, which survives the loss of any host).
+/// </summary>
 internal static class HostCommands
 {
     public static Command Create(string role, CliEnvironment environment)
@@ -25,6 +32,19 @@ internal static class HostCommands
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string for the journal instead of SQLite [LOCKSTEP_POSTGRES]" };
         foreach (var option in new Option[] { config, name, hostname, port, seeds, data, clientPort, commandPort, postgres })
             command.Options.Add(option);
+        Option<int?>? pgPort = null;
+        Option<string[]>? pgUsers = null;
+        if (role == HostOptions.HostRole)
+        {
+            pgPort = new Option<int?>("--pg-port") { Description = "PostgreSQL protocol gateway TCP port in this host, 0 = none [LOCKSTEP_PG_PORT]" };
+            pgUsers = new Option<string[]>("--pg-user")
+            {
+                Description = "A user of the PostgreSQL gateway; repeat for more; replaces pgUsers of the config file [LOCKSTEP_PG_USERS=A:PW,B:PW]",
+                HelpName = "NAME:PASSWORD",
+            };
+            command.Options.Add(pgPort);
+            command.Options.Add(pgUsers);
+        }
 
         command.SetHandler(environment, async (parse, context, ct) =>
         {
@@ -38,12 +58,29 @@ internal static class HostCommands
                 ClientPort = parse.GetValue(clientPort),
                 CommandPort = parse.GetValue(commandPort),
                 Postgres = parse.GetValue(postgres),
+                PgPort = pgPort is null ? null : parse.GetValue(pgPort),
+                PgUsers = UsersFlag(pgUsers is null ? null : parse.GetValue(pgUsers), "--pg-user"),
             };
             var loaded = HostOptionsLoader.Load(role, parse.GetValue(config), flags, context.Environment.GetVariable);
             await context.Output.WriteLineAsync(Describe(loaded));
+            // Bound before the host starts, so a taken port stops the process before it joins the cluster.
+            await using var gateway = StartGateway(loaded.Options);
+            if (gateway is not null)
+            {
+                await context.Output.WriteLineAsync(
+                    $"PostgreSQL gateway on {gateway.LocalEndPoint} (users {string.Join(", ", loaded.Options.PgUsers.Keys.Order(StringComparer.Ordinal))})");
+            }
+            var host = HostRunner.RunAsync(loaded.Options, ct);
+            if (gateway is not null)
+            {
+                // On SIGINT/SIGTERM the gateway closes its sessions (rolling back their open transactions) while the
+                // host leaves the cluster, not after it: both must fit in the shutdown grace period.
+                await Task.WhenAny(host, Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default));
+                await gateway.DisposeAsync();
+            }
             try
             {
-                await HostRunner.RunAsync(loaded.Options, ct);
+                await host;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -54,10 +91,51 @@ internal static class HostCommands
         return command;
     }
 
+    /// <summary>Users from a repeated NAME:PASSWORD flag; null when the flag was not given (lower layers decide).</summary>
+    internal static Dictionary<string, string>? UsersFlag(string[]? values, string flag)
+    {
+        if (values is not { Length: > 0 }) return null;
+        var errors = new List<string>();
+        var users = PgUserEntries.Parse(values, flag, errors);
+        return errors.Count == 0 ? users : throw new HostOptionsException(errors);
+    }
+
+    /// <summary>
+    /// The in-host gateway talks to the cluster through this host's own client endpoint; the client library learns
+    /// the other hosts from it and follows each VM's primary wherever it is.
+    /// </summary>
+    private static LockstepGateway? StartGateway(HostOptions options)
+    {
+        if (options.Role != HostOptions.HostRole || options.PgPort == 0) return null;
+        IPAddress address;
+        try
+        {
+            address = IPAddress.Parse(HostRunner.ResolveAddress(options.Hostname));
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            throw new CliException($"cannot resolve hostname '{options.Hostname}' to an IPv4 address for the PostgreSQL gateway: {e.Message}");
+        }
+        try
+        {
+            return LockstepGateway.Start(new LockstepGatewayOptions
+            {
+                Listen = new IPEndPoint(address, options.PgPort),
+                ClusterEndpoints = [$"{options.Hostname}:{options.ClientPort}"],
+                Users = options.PgUsers.Select(u => new PgUser(u.Key, u.Value)).ToList(),
+            });
+        }
+        catch (GatewayStartException e)
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
     private static string Describe(LoadedHostOptions loaded)
     {
         var o = loaded.Options;
-        var endpoints = $"remoting {o.Hostname}:{o.Port}, command {Port(o.CommandPort)}, client {Port(o.ClientPort)}";
+        var endpoints = $"remoting {o.Hostname}:{o.Port}, command {Port(o.CommandPort)}, client {Port(o.ClientPort)}" +
+                        (o.Role == HostOptions.HostRole ? $", PostgreSQL {Port(o.PgPort)}" : "");
         var journal = o.PostgresConnectionString is null ? "SQLite" : "PostgreSQL";
         return $"lockstep {o.Role} {o.Name}: {endpoints}; seeds {string.Join(",", o.Seeds)}; data {o.DataDir} ({journal} journal); " +
                $"config {loaded.ConfigFile ?? "(none, built-in defaults)"}";

@@ -17,6 +17,9 @@ internal static class UpCommand
 {
     private const int ExpectedUpMembers = 3;
     private const int LogTailLines = 20;
+
+    /// <summary>The demo user config/host.json ships with (pgUsers), named in the hint `up` prints.</summary>
+    private const string DemoPgUser = "lockstep";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RollbackGrace = TimeSpan.FromSeconds(5);
 
@@ -26,7 +29,7 @@ internal static class UpCommand
         var basePort = new Option<int?>("--base-port")
         {
             Description = $"Shift every port by BASE - {PortScheme.DefaultBasePort} (default {PortScheme.DefaultBasePort}: " +
-                          "remoting 4053-4055, command 9110-9112, client 9200-9201)",
+                          "remoting 4053-4055, command 9110-9112, client 9200-9201, PostgreSQL 5433-5434)",
             HelpName = "BASE",
         };
         var timeout = new Option<int>("--timeout")
@@ -202,7 +205,10 @@ internal static class UpCommand
     private static void CheckPortsFree(IEnumerable<MemberRecord> members)
     {
         var taken = members
-            .SelectMany(m => new[] { (m.Name, "remoting", m.Port), (m.Name, "command", m.CommandPort), (m.Name, "client", m.ClientPort) })
+            .SelectMany(m => new[]
+            {
+                (m.Name, "remoting", m.Port), (m.Name, "command", m.CommandPort), (m.Name, "client", m.ClientPort), (m.Name, "PostgreSQL", m.PgPort),
+            })
             .Where(p => p.Item3 > 0 && !PortProbe.IsFree(p.Item3))
             .Select(p => $"{p.Item3} ({p.Name} {p.Item2})")
             .ToList();
@@ -227,12 +233,12 @@ internal static class UpCommand
     private static void WriteMembers(ClusterFile cluster, TextWriter output)
     {
         var table = cluster.Network is null
-            ? new Table("NAME", "ROLE", "PID", "REMOTING", "COMMAND", "CLIENT", "LOG")
-            : new Table("NAME", "ROLE", "PID", "REMOTING", "COMMAND", "CLIENT", "NAMESPACE", "LOG");
+            ? new Table("NAME", "ROLE", "PID", "REMOTING", "COMMAND", "CLIENT", "PG", "LOG")
+            : new Table("NAME", "ROLE", "PID", "REMOTING", "COMMAND", "CLIENT", "PG", "NAMESPACE", "LOG");
         foreach (var m in cluster.Members)
         {
             var cells = new List<string> { m.Name, m.Role, m.Pid.ToString(), $"{m.Hostname}:{m.Port}", m.CommandPort.ToString(),
-                m.ClientPort == 0 ? "-" : m.ClientPort.ToString() };
+                m.ClientPort == 0 ? "-" : m.ClientPort.ToString(), m.PgPort == 0 ? "-" : m.PgPort.ToString() };
             if (cluster.Network is not null) cells.Add(m.Namespace ?? "-");
             cells.Add(m.Log);
             table.Add(cells.ToArray());
@@ -241,5 +247,7 @@ internal static class UpCommand
         if (cluster.Network is { } n)
             output.WriteLine($"network: {n.Subnet} on bridge {n.Bridge} (this side {n.Gateway}), one namespace per member");
         output.WriteLine($"endpoint: {cluster.Endpoint}");
+        if (cluster.Members.FirstOrDefault(m => m.PgPort > 0) is { } host)
+            output.WriteLine($"PostgreSQL: psql -h {host.Hostname} -p {host.PgPort} -U {DemoPgUser} NAME   (NAME: a VM of kind sql; users: pgUsers in config/host.json)");
     }
 }

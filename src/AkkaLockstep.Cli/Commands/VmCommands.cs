@@ -32,7 +32,7 @@ internal static class VmCommands
             using var client = EndpointOptions.Connect(parse.GetValue(endpoint), context);
             var reply = await client.GetAsync<List<VmInfo>>("vms", ct);
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(reply.Raw);
-            else if (reply.Value.Count == 0) await context.Output.WriteLineAsync("no protected VMs (add one: lockstep vm protect NAME --kind kv)");
+            else if (reply.Value.Count == 0) await context.Output.WriteLineAsync($"no protected VMs (add one: lockstep vm protect NAME --kind {string.Join("|", VmKinds.Known)})");
             else
             {
                 var table = new Table("NAME", "KIND", "STATE", "PRIMARY", "EPOCH", "HOSTS");

@@ -1,7 +1,9 @@
+using AkkaLockstep.Guests;
+
 namespace AkkaLockstep.Cli.Commands;
 
-/// <summary>The guest kinds `vm protect --kind` accepts; a kind is listed here once the hosts can run it.</summary>
+/// <summary>The guest kinds `vm protect --kind` accepts: those the hosts' guest catalog can run.</summary>
 internal static class VmKinds
 {
-    public static readonly string[] Known = ["kv"];
+    public static readonly string[] Known = [.. GuestCatalog.Kinds];
 }

@@ -120,8 +120,11 @@ public sealed class LocalClusterAccess : IDisposable
         await WaitForStateAsync(name, ready, ct);
     }
 
+    /// <summary>Protects the kv VM <paramref name="name"/> unless it exists; refuses one of another kind (its commands would not fit).</summary>
     public async Task EnsureProtectedAsync(string name, CancellationToken ct)
     {
+        if (await FindVmAsync(name, ct) is { Kind: not "kv" } existing)
+            throw new CliException($"VM '{name}' exists with kind {existing.Kind}, but this needs a kv VM; remove it first: lockstep vm unprotect {name}");
         await ProtectAsync(name, null, ct);
         await WaitForStateAsync(name, "duplex", ct);
     }

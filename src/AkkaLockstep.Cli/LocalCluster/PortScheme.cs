@@ -2,25 +2,26 @@ namespace AkkaLockstep.Cli.LocalCluster;
 
 /// <summary>
 /// Ports of the local cluster. With the default base port 4053:
-/// witness remoting 4053, command 9110; h1 remoting 4054, command 9111, client 9200;
-/// h2 remoting 4055, command 9112, client 9201. --base-port B shifts every port by B - 4053.
+/// witness remoting 4053, command 9110; h1 remoting 4054, command 9111, client 9200, PostgreSQL 5433;
+/// h2 remoting 4055, command 9112, client 9201, PostgreSQL 5434. --base-port B shifts every port by B - 4053.
+/// The PostgreSQL ports start one above PostgreSQL's own 5432, so a local PostgreSQL server does not collide.
 /// </summary>
 public static class PortScheme
 {
     public const int DefaultBasePort = 4053;
     public const string Hostname = "127.0.0.1";
 
-    private static readonly (string Name, string Role, int Port, int CommandPort, int ClientPort)[] Defaults =
+    private static readonly (string Name, string Role, int Port, int CommandPort, int ClientPort, int PgPort)[] Defaults =
     [
-        ("witness", Host.HostOptions.WitnessRole, 4053, 9110, 0),
-        ("h1", Host.HostOptions.HostRole, 4054, 9111, 9200),
-        ("h2", Host.HostOptions.HostRole, 4055, 9112, 9201),
+        ("witness", Host.HostOptions.WitnessRole, 4053, 9110, 0, 0),
+        ("h1", Host.HostOptions.HostRole, 4054, 9111, 9200, 5433),
+        ("h2", Host.HostOptions.HostRole, 4055, 9112, 9201, 5434),
     ];
 
     /// <summary>Base ports for which every shifted port stays within 1-65535.</summary>
     public static (int Min, int Max) BasePortRange =>
         (DefaultBasePort - Defaults.Min(d => d.Port) + 1,
-         DefaultBasePort + 65535 - Defaults.Max(d => Math.Max(d.CommandPort, d.ClientPort)));
+         DefaultBasePort + 65535 - Defaults.Max(d => Math.Max(Math.Max(d.CommandPort, d.ClientPort), d.PgPort)));
 
     public static IReadOnlyList<MemberRecord> Members(int basePort, string stateDirectory)
     {
@@ -30,7 +31,8 @@ public static class PortScheme
         var shift = basePort - DefaultBasePort;
         return Defaults.Select(d => new MemberRecord(d.Name, d.Role, Hostname, d.Port + shift, d.CommandPort + shift,
                 d.ClientPort == 0 ? 0 : d.ClientPort + shift,
-                Path.Combine(stateDirectory, d.Name), Path.Combine(stateDirectory, d.Name + ".log")))
+                Path.Combine(stateDirectory, d.Name), Path.Combine(stateDirectory, d.Name + ".log"),
+                PgPort: d.PgPort == 0 ? 0 : d.PgPort + shift))
             .ToList();
     }
 

@@ -7,12 +7,18 @@ public enum SqlCommandKind : byte
 
     /// <summary>The session ended: roll back its open transaction, if any, and forget the session.</summary>
     Close = 2,
+
+    /// <summary>
+    /// The columns one SQL statement would return (names and declared types), found by compiling it without running
+    /// it; changes nothing. What the PostgreSQL gateway needs for Describe of a prepared statement.
+    /// </summary>
+    Describe = 3,
 }
 
 /// <summary>
 /// One sql guest command. Wire form (version 1): version byte <c>1</c>, kind byte; for Execute the SQL text
 /// (varint length + UTF-8), a varint parameter count and the parameters (see <see cref="SqlWriter"/>: a kind byte
-/// then a zigzag varint, 8-byte real, or length-prefixed text/blob). Close has no body.
+/// then a zigzag varint, 8-byte real, or length-prefixed text/blob); for Describe the SQL text alone. Close has no body.
 /// <para>Parameters are positional: <c>$1</c>…<c>$n</c> (PostgreSQL style), <c>?NNN</c>, or anonymous <c>?</c>
 /// (numbered by SQLite's rules: one more than the largest so far). Named parameters (<c>:a</c>, <c>@a</c>,
 /// <c>$a</c>) are refused. The number of parameters supplied must equal the highest parameter number used.</para>
@@ -33,7 +39,7 @@ public sealed class SqlCommand
 
     public SqlCommandKind Kind { get; }
 
-    /// <summary>The SQL text of an Execute; empty for Close.</summary>
+    /// <summary>The SQL text of an Execute or Describe; empty for Close.</summary>
     public string Sql { get; }
 
     public IReadOnlyList<SqlValue> Parameters { get; }
@@ -50,14 +56,20 @@ public sealed class SqlCommand
 
     public static SqlCommand Close() => new(SqlCommandKind.Close, "", []);
 
+    public static SqlCommand Describe(string sql)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        return new SqlCommand(SqlCommandKind.Describe, sql, []);
+    }
+
     public byte[] Encode()
     {
         var writer = new SqlWriter(16 + Sql.Length * 3);
         writer.Byte(Version);
         writer.Byte((byte)Kind);
+        if (Kind != SqlCommandKind.Close) writer.String(Sql);
         if (Kind == SqlCommandKind.Execute)
         {
-            writer.String(Sql);
             writer.UVarint((ulong)Parameters.Count);
             foreach (var parameter in Parameters) writer.Value(parameter);
         }
@@ -74,7 +86,7 @@ public sealed class SqlCommand
             error = reader.Error is null ? $"unsupported sql command version {version}" : "empty sql command";
             return false;
         }
-        if (!reader.Byte(out var kind) || kind is not ((byte)SqlCommandKind.Execute or (byte)SqlCommandKind.Close))
+        if (!reader.Byte(out var kind) || kind is not ((byte)SqlCommandKind.Execute or (byte)SqlCommandKind.Close or (byte)SqlCommandKind.Describe))
         {
             error = reader.Error is null ? $"unknown sql command kind {kind}" : "truncated sql command";
             return false;
@@ -83,6 +95,14 @@ public sealed class SqlCommand
         {
             if (!reader.AtEnd) { error = "trailing bytes after sql command"; return false; }
             command = Close();
+            error = null;
+            return true;
+        }
+        if (kind == (byte)SqlCommandKind.Describe)
+        {
+            if (!reader.String(out var described)) { error = $"malformed sql command: {reader.Error}"; return false; }
+            if (!reader.AtEnd) { error = "trailing bytes after sql command"; return false; }
+            command = Describe(described);
             error = null;
             return true;
         }
@@ -107,6 +127,10 @@ public sealed class SqlCommand
         return true;
     }
 
-    public override string ToString() =>
-        Kind == SqlCommandKind.Close ? "CLOSE" : Parameters.Count == 0 ? Sql : $"{Sql} [{string.Join(", ", Parameters)}]";
+    public override string ToString() => Kind switch
+    {
+        SqlCommandKind.Close => "CLOSE",
+        SqlCommandKind.Describe => "DESCRIBE " + Sql,
+        _ => Parameters.Count == 0 ? Sql : $"{Sql} [{string.Join(", ", Parameters)}]",
+    };
 }

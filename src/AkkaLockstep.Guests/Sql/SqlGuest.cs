@@ -101,7 +101,12 @@ public sealed class SqlGuest : IGuest, IDisposable
         if (_transaction is { } open && open.Owner == session) open.LastActivityMs = context.TimestampMs;
         if (!SqlCommand.TryDecode(command, out var decoded, out var error))
             return SqlResult.Error(StateOf(session), SqlStates.ProtocolViolation, error!).Encode();
-        var result = decoded!.Kind == SqlCommandKind.Close ? Close(session) : Execute(decoded, command, context);
+        var result = decoded!.Kind switch
+        {
+            SqlCommandKind.Close => Close(session),
+            SqlCommandKind.Describe => Describe(decoded.Sql, session),
+            _ => Execute(decoded, command, context),
+        };
         return result.Encode();
     }
 
@@ -110,6 +115,54 @@ public sealed class SqlGuest : IGuest, IDisposable
         if (_transaction is { } open && open.Owner == session) RollbackTransaction();
         _abandoned.Remove(session);
         return SqlResult.Ok(SqlTransactionState.Idle, "CLOSE");
+    }
+
+    /// <summary>
+    /// Compiles one statement, under the same authorizer as Execute, and reports its result columns (tag DESCRIBE, no
+    /// rows) without running it. It changes nothing — a statement that does not compile is an error that leaves even an
+    /// open transaction as it was — and it does not consume a timed-out session's notice. Busy while another session's
+    /// transaction is open, because that transaction's uncommitted schema changes would show.
+    /// </summary>
+    private SqlResult Describe(string sqlText, Guid session)
+    {
+        if (_transaction is { } open && open.Owner != session)
+            return SqlResult.Busy("another session's transaction holds the database; retry");
+        var state = StateOf(session);
+        var text = Encoding.UTF8.GetBytes(sqlText);
+        var sql = text.AsSpan(SqlText.SkipEmptyStatements(text));
+        if (sql.IsEmpty) return SqlResult.Ok(state, "DESCRIBE");
+
+        _policy.BeginPrepare();
+        int rc;
+        sqlite3_stmt statement;
+        ReadOnlySpan<byte> tail;
+        try { rc = raw.sqlite3_prepare_v2(_db, sql, out statement, out tail); }
+        finally { _policy.EndPrepare(); }
+        if (rc != raw.SQLITE_OK)
+        {
+            statement?.Dispose();
+            var message = _policy.Denial ?? ErrorMessage();
+            var code = _policy.Denial is not null ? SqlStates.InsufficientPrivilege : SqlStates.FromSqlite(raw.sqlite3_extended_errcode(_db), message);
+            return SqlResult.Error(state, code, message);
+        }
+        if (statement is null || statement.IsInvalid)
+        {
+            statement?.Dispose();
+            return SqlResult.Ok(state, "DESCRIBE");
+        }
+        using (statement)
+        {
+            if (!SqlText.IsBlank(tail))
+                return SqlResult.Error(state, SqlStates.SyntaxError, "a command may hold only one statement");
+            var columns = new SqlColumn[raw.sqlite3_column_count(statement)];
+            for (var i = 0; i < columns.Length; i++)
+            {
+                columns[i] = new SqlColumn(
+                    raw.sqlite3_column_name(statement, i).utf8_to_string() ?? "",
+                    raw.sqlite3_column_decltype(statement, i).utf8_to_string() ?? "");
+            }
+            return SqlResult.Ok(state, "DESCRIBE", 0, columns);
+        }
     }
 
     private SqlResult Execute(SqlCommand command, ReadOnlySpan<byte> bytes, in InputContext context)

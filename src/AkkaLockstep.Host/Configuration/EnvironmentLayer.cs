@@ -13,6 +13,10 @@ public static class EnvironmentLayer
     public const string ClientPort = "LOCKSTEP_CLIENT_PORT";
     public const string CommandPort = "LOCKSTEP_COMMAND_PORT";
     public const string Postgres = "LOCKSTEP_POSTGRES";
+    public const string PgPort = "LOCKSTEP_PG_PORT";
+
+    /// <summary>Comma-separated NAME:PASSWORD entries.</summary>
+    public const string PgUsers = "LOCKSTEP_PG_USERS";
 
     public static HostOptionsLayer Read(Func<string, string?> getVariable, List<string> errors)
     {
@@ -37,6 +41,10 @@ public static class EnvironmentLayer
             ClientPort = GetInt(ClientPort),
             CommandPort = GetInt(CommandPort),
             Postgres = Get(Postgres),
+            PgPort = GetInt(PgPort),
+            PgUsers = Get(PgUsers) is { } users
+                ? PgUserEntries.Parse(users.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), PgUsers, errors)
+                : null,
         };
     }
 }

@@ -15,6 +15,10 @@ public sealed record HostOptionsLayer
     public int? ClientPort { get; init; }
     public int? CommandPort { get; init; }
     public string? Postgres { get; init; }
+    public int? PgPort { get; init; }
+
+    /// <summary>Name to password; a higher layer's list replaces a lower one's as a whole.</summary>
+    public IReadOnlyDictionary<string, string>? PgUsers { get; init; }
 
     public static readonly HostOptionsLayer Empty = new();
 
@@ -30,6 +34,8 @@ public sealed record HostOptionsLayer
         ClientPort = ClientPort ?? lower.ClientPort,
         CommandPort = CommandPort ?? lower.CommandPort,
         Postgres = Postgres ?? lower.Postgres,
+        PgPort = PgPort ?? lower.PgPort,
+        PgUsers = PgUsers ?? lower.PgUsers,
     };
 
     /// <summary>Splits a comma-separated seed list ("a, b,,c" gives a, b, c).</summary>

@@ -21,6 +21,8 @@ public static class HostOptionsLoader
         DataDir = Path.Combine(".lockstep", NamePlaceholder),
         ClientPort = 0,
         CommandPort = 9110,
+        PgPort = 0,
+        PgUsers = new Dictionary<string, string>(),
     };
 
     /// <param name="role"><see cref="HostOptions.HostRole"/> or <see cref="HostOptions.WitnessRole"/>.</param>
@@ -56,6 +58,8 @@ public static class HostOptionsLoader
             ClientPort = merged.ClientPort!.Value,
             CommandPort = merged.CommandPort!.Value,
             PostgresConnectionString = string.IsNullOrWhiteSpace(merged.Postgres) ? null : merged.Postgres,
+            PgPort = merged.PgPort!.Value,
+            PgUsers = merged.PgUsers!,
         };
         return new LoadedHostOptions(options, file is null ? null : Path.GetFullPath(file));
     }

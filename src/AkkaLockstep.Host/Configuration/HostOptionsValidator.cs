@@ -29,8 +29,13 @@ public static partial class HostOptionsValidator
         CheckPort(errors, "port", s.Port, allowZero: false);
         CheckPort(errors, "clientPort", s.ClientPort, allowZero: true);
         CheckPort(errors, "commandPort", s.CommandPort, allowZero: true);
+        CheckPort(errors, "pgPort", s.PgPort, allowZero: true);
         if (role == HostOptions.WitnessRole && s.ClientPort is > 0)
             errors.Add($"clientPort {s.ClientPort}: a witness has no client endpoint, leave it 0");
+        if (role == HostOptions.WitnessRole && s.PgPort is > 0)
+            errors.Add($"pgPort {s.PgPort}: a witness has no PostgreSQL gateway, leave it 0");
+        if (role == HostOptions.HostRole && s.PgPort is > 0)
+            CheckGateway(errors, s);
         CheckDistinctPorts(errors, s);
 
         if (s.Seeds is not { Count: > 0 })
@@ -53,10 +58,24 @@ public static partial class HostOptionsValidator
 
     private static void CheckDistinctPorts(List<string> errors, HostOptionsLayer s)
     {
-        var used = new[] { ("port", s.Port), ("clientPort", s.ClientPort), ("commandPort", s.CommandPort) }
+        var used = new[] { ("port", s.Port), ("clientPort", s.ClientPort), ("commandPort", s.CommandPort), ("pgPort", s.PgPort) }
             .Where(p => p.Item2 is > 0);
         foreach (var clash in used.GroupBy(p => p.Item2).Where(g => g.Count() > 1))
             errors.Add($"{string.Join(" and ", clash.Select(p => p.Item1))} are all {clash.Key}: each needs its own port");
+    }
+
+    private static void CheckGateway(List<string> errors, HostOptionsLayer s)
+    {
+        if (s.ClientPort is 0)
+            errors.Add($"pgPort {s.PgPort} needs a client port: the gateway reaches the VMs through this host's client endpoint");
+        if (s.PgUsers is not { Count: > 0 })
+            errors.Add($"pgPort {s.PgPort} needs at least one user: set pgUsers in the config file, " +
+                       $"{EnvironmentLayer.PgUsers} or --pg-user NAME:PASSWORD (or pgPort 0 for no gateway)");
+        foreach (var (name, password) in s.PgUsers ?? new Dictionary<string, string>())
+        {
+            if (string.IsNullOrWhiteSpace(name)) errors.Add("pgUsers: a user name is empty");
+            else if (string.IsNullOrEmpty(password)) errors.Add($"pgUsers: user '{name}' has an empty password");
+        }
     }
 
     private static void CheckSeed(List<string> errors, string seed)

@@ -46,7 +46,7 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
         var vm = directory.Placement.Find(request.Vm);
         if (vm is null)
             return Task.FromResult(new LocateResponse { Correlation = request.Correlation, Status = Status.UnknownVm, Error = $"unknown VM '{request.Vm}'" });
-        var response = new LocateResponse { Correlation = request.Correlation, Status = Status.Ok };
+        var response = new LocateResponse { Correlation = request.Correlation, Status = Status.Ok, Kind = vm.Kind };
         response.Endpoints.AddRange(vm.Hosts.Select(directory.ClientEndpointOf).OfType<string>());
         var local = directory.LocalState(request.Vm);
         var primaryHost = local switch

@@ -93,7 +93,7 @@ public sealed class SqlSessionTests
         var holder = client.OpenSqlSession("vm1");
         var waiter = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyTimeout = TimeSpan.FromMilliseconds(200) });
         (await holder.ExecuteAsync("BEGIN")).EnsureSuccess();
-        await Assert.ThrowsAsync<TimeoutException>(() => waiter.ExecuteAsync("SELECT 1"));
+        await Assert.ThrowsAsync<SqlBusyTimeoutException>(() => waiter.ExecuteAsync("SELECT 1"));
         Assert.True(waiter.BusyRetries > 0);
     }
 }

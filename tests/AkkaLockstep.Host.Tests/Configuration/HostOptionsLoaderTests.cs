@@ -185,6 +185,55 @@ public sealed class HostOptionsLoaderTests : IDisposable
         Assert.Contains("cluster 'prod' is not supported", Errors(() => Load()));
     }
 
+    [Fact]
+    public void The_postgresql_gateway_takes_its_port_and_users_from_every_layer()
+    {
+        WriteConfig("host", HostFile.Replace("\"commandPort\": 9111,", "\"commandPort\": 9111, \"pgPort\": 5433, \"pgUsers\": { \"app\": \"from-file\" },"));
+        var fromFile = Load().Options;
+        Assert.Equal(5433, fromFile.PgPort);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "from-file" }, fromFile.PgUsers);
+
+        _env["LOCKSTEP_PG_PORT"] = "6543";
+        _env["LOCKSTEP_PG_USERS"] = "a:pw:with:colons, b:x";
+        var fromEnvironment = Load().Options;
+        Assert.Equal(6543, fromEnvironment.PgPort);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "pw:with:colons", ["b"] = "x" }, fromEnvironment.PgUsers);
+
+        // A higher layer's users replace the lower one's list; port 0 turns the gateway off (and then needs no users).
+        var fromFlags = Load(flags: new HostOptionsLayer { PgPort = 0, PgUsers = new Dictionary<string, string> { ["c"] = "y" } }).Options;
+        Assert.Equal(0, fromFlags.PgPort);
+        Assert.Equal(["c"], fromFlags.PgUsers.Keys);
+    }
+
+    [Fact]
+    public void A_gateway_needs_users_and_a_client_port_and_a_witness_has_none()
+    {
+        WriteConfig("host", HostFile);
+        var noUsers = Errors(() => Load(flags: new HostOptionsLayer { PgPort = 5433 }));
+        Assert.Contains("pgPort 5433 needs at least one user", noUsers);
+        var noClient = Errors(() => Load(flags: new HostOptionsLayer { PgPort = 5433, ClientPort = 0, PgUsers = new Dictionary<string, string> { ["a"] = "b" } }));
+        Assert.Contains("pgPort 5433 needs a client port", noClient);
+        Assert.Contains("clientPort and pgPort are all 9200",
+            Errors(() => Load(flags: new HostOptionsLayer { PgPort = 9200, PgUsers = new Dictionary<string, string> { ["a"] = "b" } })));
+        Assert.Contains("pgPort 70000 is out of range 0-65535", Errors(() => Load(flags: new HostOptionsLayer { PgPort = 70000 })));
+
+        var witness = new HostOptionsLayer { Name = "w", Seeds = ["akka.tcp://lockstep@127.0.0.1:4053"], PgPort = 5433 };
+        Assert.Contains("a witness has no PostgreSQL gateway", Errors(() => Load(HostOptions.WitnessRole, witness)));
+    }
+
+    [Fact]
+    public void Malformed_user_entries_are_reported_without_their_passwords()
+    {
+        WriteConfig("host", HostFile);
+        _env["LOCKSTEP_PG_USERS"] = "nocolon-secret1,:secret2,empty:,dup:secret3,dup:secret4";
+        var errors = Errors(() => Load());
+        Assert.Contains("LOCKSTEP_PG_USERS: an entry has no colon", errors);
+        Assert.Contains("LOCKSTEP_PG_USERS: an entry has an empty user name", errors);
+        Assert.Contains("LOCKSTEP_PG_USERS: user 'empty' has an empty password", errors);
+        Assert.Contains("LOCKSTEP_PG_USERS: user 'dup' is given twice", errors);
+        Assert.DoesNotContain("secret", errors);
+    }
+
     [Theory]
     [InlineData("host", "h1", 4054, 9200, 9111)]
     [InlineData("witness", "witness", 4053, 0, 9110)]
@@ -197,6 +246,8 @@ public sealed class HostOptionsLoaderTests : IDisposable
 
         Assert.Equal(Path.Combine(repository, "config", role + ".json"), file);
         Assert.Equal((name, port, clientPort, commandPort), (o.Name, o.Port, o.ClientPort, o.CommandPort));
+        // h1's gateway with the documented demo user; the witness has none.
+        Assert.Equal(role == "host" ? (5433, "lockstep") : (0, null), (o.PgPort, o.PgUsers.GetValueOrDefault("lockstep")));
         // Every member is a seed, the witness first: a restarted witness rejoins the hosts.
         Assert.Equal(["akka.tcp://lockstep@127.0.0.1:4053", "akka.tcp://lockstep@127.0.0.1:4054", "akka.tcp://lockstep@127.0.0.1:4055"], o.Seeds);
     }

@@ -20,7 +20,7 @@ public sealed class CliHarness : IDisposable
         return (exit, output.ToString(), error.ToString());
     }
 
-    /// <summary>A base port whose whole scheme (remoting, command and client ports) is free right now.</summary>
+    /// <summary>A base port whose whole scheme (remoting, command, client and PostgreSQL ports) is free right now.</summary>
     public int FreeBasePort()
     {
         var random = new Random();
@@ -29,7 +29,7 @@ public sealed class CliHarness : IDisposable
         {
             var candidate = random.Next(Math.Max(min, 20_000), Math.Min(max, 50_000));
             var members = PortScheme.Members(candidate, StateDirectory);
-            if (members.SelectMany(m => new[] { m.Port, m.CommandPort, m.ClientPort }).Where(p => p > 0).All(PortProbe.IsFree))
+            if (members.SelectMany(m => new[] { m.Port, m.CommandPort, m.ClientPort, m.PgPort }).Where(p => p > 0).All(PortProbe.IsFree))
                 return candidate;
         }
         throw new InvalidOperationException("no free base port found");

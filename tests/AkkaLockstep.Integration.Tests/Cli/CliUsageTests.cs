@@ -25,8 +25,10 @@ public sealed class CliUsageTests : IDisposable
 
     [Theory]
     [InlineData("--help", "vm")]
-    [InlineData("vm protect --help", "--kind <kv>")]
+    [InlineData("vm protect --help", "--kind <kv|sql>")]
     [InlineData("host --help", "--postgres")]
+    [InlineData("host --help", "--pg-port")]
+    [InlineData("gateway --help", "--listen <IP:PORT>")]
     [InlineData("up --help", "--base-port")]
     [InlineData("vm force-simplex --help", "--yes")]
     public async Task Help_is_available_everywhere(string commandLine, string expected)
@@ -47,6 +49,36 @@ public sealed class CliUsageTests : IDisposable
         Assert.Contains("name 'h 1' must be", error);
         Assert.Contains("port 70000 is out of range 1-65535", error);
         Assert.Contains("seed 'localhost:4053' is not an address", error);
+    }
+
+    [Theory]
+    [InlineData("gateway --listen 1.2.3:5432 --user a:b --cluster 127.0.0.1:9200", "--listen '1.2.3:5432': '1.2.3' is not an IP address")]
+    [InlineData("gateway --listen 127.0.0.1 --user a:b --cluster 127.0.0.1:9200", "--listen '127.0.0.1' is not IP:PORT")]
+    [InlineData("gateway --listen 127.0.0.1:70000 --user a:b --cluster 127.0.0.1:9200", "is not IP:PORT")]
+    [InlineData("gateway --user a:b --cluster h1", "--cluster entry 'h1' is not HOST:PORT")]
+    [InlineData("gateway --user a:b", "no --cluster given and no local cluster recorded")]
+    [InlineData("gateway --cluster 127.0.0.1:9200", "no users: give at least one --user NAME:PASSWORD")]
+    [InlineData("gateway --cluster 127.0.0.1:9200 --user secretonly", "--user: an entry has no colon")]
+    [InlineData("host --name h9 --pg-user a:b --pg-user a:c", "--pg-user: user 'a' is given twice")]
+    [InlineData("host --name h9 --pg-port 5999 --client-port 0 --pg-user a:b", "pgPort 5999 needs a client port")]
+    public async Task Gateway_settings_are_checked_before_anything_listens(string commandLine, string expected)
+    {
+        var (exit, output, error) = await _cli.RunAsync(commandLine.Split(' '));
+        Assert.Equal(1, exit);
+        Assert.Contains(expected, error);
+        Assert.DoesNotContain("secretonly", error);
+        Assert.DoesNotContain("PostgreSQL clients on", output);
+    }
+
+    [Fact]
+    public async Task A_gateway_whose_port_is_taken_says_so()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+        var (exit, _, error) = await _cli.RunAsync("gateway", "--listen", $"127.0.0.1:{port}", "--cluster", "127.0.0.1:9200", "--user", "a:b");
+        Assert.Equal(1, exit);
+        Assert.Contains($"cannot listen for PostgreSQL clients on 127.0.0.1:{port}: the port is in use", error);
     }
 
     [Fact]

@@ -23,8 +23,8 @@ public sealed class LocalClusterTests : IDisposable
     {
         var members = PortScheme.Members(PortScheme.DefaultBasePort, "/state");
         Assert.Equal(
-            [("witness", "witness", 4053, 9110, 0), ("h1", "host", 4054, 9111, 9200), ("h2", "host", 4055, 9112, 9201)],
-            members.Select(m => (m.Name, m.Role, m.Port, m.CommandPort, m.ClientPort)));
+            [("witness", "witness", 4053, 9110, 0, 0), ("h1", "host", 4054, 9111, 9200, 5433), ("h2", "host", 4055, 9112, 9201, 5434)],
+            members.Select(m => (m.Name, m.Role, m.Port, m.CommandPort, m.ClientPort, m.PgPort)));
         Assert.Equal("akka.tcp://lockstep@127.0.0.1:4053,akka.tcp://lockstep@127.0.0.1:4054,akka.tcp://lockstep@127.0.0.1:4055", PortScheme.Seed(members));
         Assert.Equal("http://127.0.0.1:9111/", PortScheme.Endpoint(members));
         Assert.Equal(("/state/h1", "/state/h1.log"), (members[1].DataDir, members[1].Log));
@@ -34,8 +34,8 @@ public sealed class LocalClusterTests : IDisposable
     public void Base_port_shifts_every_port()
     {
         var members = PortScheme.Members(5053, "/state");
-        Assert.Equal([(5053, 10110, 0), (5054, 10111, 10200), (5055, 10112, 10201)],
-            members.Select(m => (m.Port, m.CommandPort, m.ClientPort)));
+        Assert.Equal([(5053, 10110, 0, 0), (5054, 10111, 10200, 6433), (5055, 10112, 10201, 6434)],
+            members.Select(m => (m.Port, m.CommandPort, m.ClientPort, m.PgPort)));
         Assert.Throws<AkkaLockstep.Cli.CliException>(() => PortScheme.Members(61000, "/state"));
     }
 

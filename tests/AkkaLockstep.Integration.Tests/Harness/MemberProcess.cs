@@ -35,6 +35,12 @@ public sealed class MemberProcess(string name, string role, int port, int client
                      "--data", DataDir, "--client-port", ClientPort.ToString(), "--command-port", CommandPort.ToString(),
                  })
             info.ArgumentList.Add(arg);
+        if (Role == "host")
+        {
+            // No PostgreSQL gateway: config/host.json's port would be the same for every host of every test.
+            info.ArgumentList.Add("--pg-port");
+            info.ArgumentList.Add("0");
+        }
         if (postgres is not null)
         {
             info.ArgumentList.Add("--postgres");

@@ -51,6 +51,13 @@ public sealed class SqlCodecTests
         Assert.Equal(new byte[] { 1, 2 }, close);
         Assert.True(SqlCommand.TryDecode(close, out var closeCommand, out _));
         Assert.Equal(SqlCommandKind.Close, closeCommand!.Kind);
+
+        var describe = SqlCommand.Describe("SELECT ü FROM t").Encode();
+        Assert.Equal(new byte[] { 1, 3, 16 }, describe[..3]);
+        Assert.True(SqlCommand.TryDecode(describe, out var describeCommand, out _));
+        Assert.Equal((SqlCommandKind.Describe, "SELECT ü FROM t"), (describeCommand!.Kind, describeCommand.Sql));
+        Assert.Empty(describeCommand.Parameters);
+        Assert.Equal(describe, describeCommand.Encode());
     }
 
     [Fact]
@@ -82,6 +89,11 @@ public sealed class SqlCodecTests
                 Assert.False(SqlCommand.TryDecode(command.AsSpan(0, length), out _, out _));
             Assert.False(SqlCommand.TryDecode(command.Append((byte)0).ToArray(), out _, out _));
 
+            var describe = SqlCommand.Describe($"SELECT {i}").Encode();
+            for (var length = 0; length < describe.Length; length++)
+                Assert.False(SqlCommand.TryDecode(describe.AsSpan(0, length), out _, out _));
+            Assert.False(SqlCommand.TryDecode(describe.Append((byte)0).ToArray(), out _, out _));
+
             var result = RandomResult(random).Encode();
             for (var length = 0; length < result.Length; length++)
                 Assert.False(SqlResult.TryDecode(result.AsSpan(0, length), out _, out _));
@@ -103,7 +115,7 @@ public sealed class SqlCodecTests
         // Unknown value kind, unknown version, unknown kind, huge parameter count.
         Assert.False(SqlCommand.TryDecode([1, 1, 0, 1, 9], out _, out _));
         Assert.False(SqlCommand.TryDecode([2, 1, 0, 0], out _, out _));
-        Assert.False(SqlCommand.TryDecode([1, 3], out _, out _));
+        Assert.False(SqlCommand.TryDecode([1, 4], out _, out _));
         Assert.False(SqlCommand.TryDecode([1, 1, 0, 0xff, 0xff, 0xff, 0xff, 0x07], out _, out _));
         // Results: unknown status or state, rows without columns, a row count larger than the bytes could hold.
         Assert.False(SqlResult.TryDecode([1, 3, 0, 0, 0], out _, out _));

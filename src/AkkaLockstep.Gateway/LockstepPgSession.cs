@@ -1,0 +1,98 @@
+using AkkaLockstep.Client;
+using AkkaLockstep.Guests.Sql;
+using AkkaLockstep.PgWire;
+using AkkaLockstep.Wire;
+
+namespace AkkaLockstep.Gateway;
+
+/// <summary>
+/// One PostgreSQL connection's session on a sql VM: one <see cref="SqlSession"/>, so every statement is a numbered
+/// request of one exactly-once session. The client library re-sends a request with its number across redirects,
+/// reconnects and failover, so a statement the client sees answered ran exactly once; statements answered Busy
+/// (another connection's transaction) are re-sent until they run. PgWire never overlaps calls on a session.
+/// </summary>
+public sealed class LockstepPgSession(SqlSession session) : IPgSession
+{
+    /// <summary>
+    /// Bounds Close on disconnect, which also runs for every connection when the gateway shuts down: an unreachable
+    /// cluster must not hold up a shutdown, and the guest's idle-transaction timeout covers a Close that never arrives.
+    /// </summary>
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    private int _disposed;
+
+    public SqlSession SqlSession { get; } = session;
+
+    public async ValueTask<PgStatementResult> ExecuteAsync(string sql, IReadOnlyList<PgParameter> parameters, CancellationToken cancellationToken)
+    {
+        var values = SqlValueMapping.ToSqlValues(parameters);
+        var result = await CallAsync(() => SqlSession.ExecuteAsync(sql, values, cancellationToken)).ConfigureAwait(false);
+        return SqlResultMapping.ToPg(result, sql);
+    }
+
+    /// <summary>
+    /// The guest compiles the statement without running it (a Describe command, an input that changes nothing), so
+    /// describing a prepared INSERT never executes it; the row shape comes from declared types alone.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<PgColumn>?> DescribeAsync(string sql, IReadOnlyList<uint> parameterTypes, CancellationToken cancellationToken)
+    {
+        var result = await CallAsync(() => SqlSession.DescribeAsync(sql, cancellationToken)).ConfigureAwait(false);
+        return SqlResultMapping.ToDescription(result);
+    }
+
+    /// <summary>
+    /// Ends the session on the guest, which rolls back its open transaction. Skipped when the connection never sent a
+    /// statement (the guest does not know the session). If the cluster cannot be reached in time, the guest's
+    /// idle-transaction timeout rolls the transaction back later, so a failure here is not an error for anyone.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1 || SqlSession.Session.LastRequestNumber == 0) return;
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        try
+        {
+            await SqlSession.CloseAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is LockstepException or TimeoutException or InvalidDataException or ObjectDisposedException or OperationCanceledException)
+        {
+            // See above: an open transaction times out on the guest.
+        }
+    }
+
+    /// <summary>
+    /// Cluster-side failures as SQL errors the client can read. Cancellation passes through (PgWire answers 57014).
+    /// </summary>
+    private async Task<SqlResult> CallAsync(Func<Task<SqlResult>> call)
+    {
+        var vm = SqlSession.Session.Vm;
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (SqlBusyTimeoutException e)
+        {
+            throw new PgException("55P03", $"could not run the statement: {e.Message}");
+        }
+        catch (TimeoutException e)
+        {
+            throw new PgException("08006",
+                $"no answer from the cluster for database \"{vm}\"; the statement may or may not have run: {e.Message}");
+        }
+        catch (LockstepException e) when (e.Status == Status.UnknownVm)
+        {
+            throw new PgException(PgSqlState.InvalidCatalogName, $"database \"{vm}\" no longer exists (its VM was unprotected)");
+        }
+        catch (LockstepException e) when (e.Status == Status.TooLarge)
+        {
+            throw new PgException(PgSqlState.ProgramLimitExceeded, $"statement too large: {e.Message}");
+        }
+        catch (LockstepException e)
+        {
+            throw new PgException(PgSqlState.InternalError, $"the cluster refused the statement: {e.Message}");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new PgException(PgSqlState.InternalError, $"database \"{vm}\" did not answer like a sql VM: {e.Message}");
+        }
+    }
+}
