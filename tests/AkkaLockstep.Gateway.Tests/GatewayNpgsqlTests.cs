@@ -138,7 +138,8 @@ public sealed class GatewayNpgsqlTests : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await using var count = new NpgsqlCommand("SELECT count(*) FROM t", other);
         Assert.Equal(0L, await count.ExecuteScalarAsync(timeout.Token));
-        Assert.Equal(closesBefore + 1, _gateway.Cluster.Count(SqlCommandKind.Close));
+        // At least the dropped connection's Close (a pooled connection of an earlier test may close meanwhile too).
+        Assert.True(_gateway.Cluster.Count(SqlCommandKind.Close) > closesBefore, "the dropped connection sent no Close");
     }
 
     [Fact]
