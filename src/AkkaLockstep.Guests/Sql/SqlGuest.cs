@@ -132,19 +132,7 @@ public sealed class SqlGuest : IGuest, IDisposable
         var sql = text.AsSpan(SqlText.SkipEmptyStatements(text));
         if (sql.IsEmpty) return SqlResult.Ok(state, "DESCRIBE");
 
-        _policy.BeginPrepare();
-        int rc;
-        sqlite3_stmt statement;
-        ReadOnlySpan<byte> tail;
-        try { rc = raw.sqlite3_prepare_v2(_db, sql, out statement, out tail); }
-        finally { _policy.EndPrepare(); }
-        if (rc != raw.SQLITE_OK)
-        {
-            statement?.Dispose();
-            var message = _policy.Denial ?? ErrorMessage();
-            var code = _policy.Denial is not null ? SqlStates.InsufficientPrivilege : SqlStates.FromSqlite(raw.sqlite3_extended_errcode(_db), message);
-            return SqlResult.Error(state, code, message);
-        }
+        if (Prepare(sql, out var statement, out var tail) is { } refused) return SqlResult.Error(state, refused.Code, refused.Message);
         if (statement is null || statement.IsInvalid)
         {
             statement?.Dispose();
@@ -163,6 +151,22 @@ public sealed class SqlGuest : IGuest, IDisposable
             }
             return SqlResult.Ok(state, "DESCRIBE", 0, columns);
         }
+    }
+
+    /// <summary>
+    /// Compiles one statement under the authorizer. Null when it compiled (the statement may still be null or invalid
+    /// when only comments were left); otherwise the SQLSTATE and message of the refusal or the compile error.
+    /// </summary>
+    private (string Code, string Message)? Prepare(ReadOnlySpan<byte> sql, out sqlite3_stmt statement, out ReadOnlySpan<byte> tail)
+    {
+        _policy.BeginPrepare();
+        int rc;
+        try { rc = raw.sqlite3_prepare_v2(_db, sql, out statement, out tail); }
+        finally { _policy.EndPrepare(); }
+        if (rc == raw.SQLITE_OK) return null;
+        statement?.Dispose();
+        var message = _policy.Denial ?? ErrorMessage();
+        return (_policy.Denial is not null ? SqlStates.InsufficientPrivilege : SqlStates.FromSqlite(raw.sqlite3_extended_errcode(_db), message), message);
     }
 
     private SqlResult Execute(SqlCommand command, ReadOnlySpan<byte> bytes, in InputContext context)
@@ -199,19 +203,7 @@ public sealed class SqlGuest : IGuest, IDisposable
         if (first == "VACUUM")
             return Failure(SqlStates.FeatureNotSupported, "VACUUM is not supported by the sql guest", out changedState);
 
-        _policy.BeginPrepare();
-        int rc;
-        sqlite3_stmt statement;
-        ReadOnlySpan<byte> tail;
-        try { rc = raw.sqlite3_prepare_v2(_db, sql, out statement, out tail); }
-        finally { _policy.EndPrepare(); }
-        if (rc != raw.SQLITE_OK)
-        {
-            statement?.Dispose();
-            var message = _policy.Denial ?? ErrorMessage();
-            var code = _policy.Denial is not null ? SqlStates.InsufficientPrivilege : SqlStates.FromSqlite(raw.sqlite3_extended_errcode(_db), message);
-            return Failure(code, message, out changedState);
-        }
+        if (Prepare(sql, out var statement, out var tail) is { } refused) return Failure(refused.Code, refused.Message, out changedState);
         if (statement is null || statement.IsInvalid)
         {
             // Only comments were left (SQLite prepares nothing); parameters then have nowhere to go.

@@ -83,16 +83,23 @@ public sealed class WitnessActor : ReceivePersistentActor
             return;
         }
         var sender = Sender;
-        Persist(GrantEvent(claim.Vm, next), grant =>
+        PersistRegister(claim.Vm, next, () =>
         {
-            _registers[claim.Vm] = next;
-            _log.Info("granted epoch {0} of {1} to {2}{3}", grant.Epoch, grant.Vm, grant.Holder, claim.Simplex ? " (simplex lease)" : "");
+            _log.Info("granted epoch {0} of {1} to {2}{3}", next.GrantedEpoch, claim.Vm, next.Holder, claim.Simplex ? " (simplex lease)" : "");
             sender.Tell(answer);
             if (claim.Simplex && claim.PeerHost.Length > 0) Condemn(claim.PeerHost, claim.Vm);
             PublishHolders();
-            if (LastSequenceNr % 1000 == 0) SaveSnapshot(Snapshot());
         });
     }
+
+    /// <summary>Makes a register's new state durable, then applies it and runs <paramref name="then"/> (answering comes after).</summary>
+    private void PersistRegister(string vm, WitnessRegister next, Action then) =>
+        Persist(GrantEvent(vm, next), _ =>
+        {
+            _registers[vm] = next;
+            then();
+            if (LastSequenceNr % 1000 == 0) SaveSnapshot(Snapshot());
+        });
 
     /// <summary>A failover epoch was granted against <paramref name="host"/>: its current incarnation lost every VM it shares.</summary>
     private void Condemn(string host, string vm)
@@ -124,11 +131,7 @@ public sealed class WitnessActor : ReceivePersistentActor
         }
         // Taking a lease is durable before the answer; a release may be lost in a crash (the restarted witness then waits: safe).
         var sender = Sender;
-        Persist(GrantEvent(renew.Vm, next), _ =>
-        {
-            _registers[renew.Vm] = next;
-            sender.Tell(answer);
-        });
+        PersistRegister(renew.Vm, next, () => sender.Tell(answer));
     }
 
     private WitnessSnapshotProto Snapshot()

@@ -1,3 +1,4 @@
+using AkkaLockstep.Guests.Kv;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -38,7 +39,7 @@ public sealed class LockstepClientTests
     [Fact]
     public async Task Sixty_four_sessions_pipeline_over_one_connection_and_all_get_their_own_answers()
     {
-        var handler = new ExactlyOnceKvHandler();
+        var handler = new ExactlyOnceGuestHandler(new KvGuest());
         await using var server = await TestServers.StartAsync(handler);
         handler.Primary = server.Endpoint();
         await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));
@@ -160,7 +161,7 @@ public sealed class LockstepClientTests
     public async Task A_host_dying_mid_request_is_survived_exactly_once_via_the_other_host()
     {
         // One kv state behind both servers stands in for a replicated VM: A applies, then dies before answering.
-        var state = new ExactlyOnceKvHandler();
+        var state = new ExactlyOnceGuestHandler(new KvGuest());
         var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         state.AfterApply = async (_, token) =>
         {
@@ -413,7 +414,7 @@ public sealed class LockstepClientTests
     [Fact]
     public async Task Kv_session_maps_get_put_delete_and_compare_and_set()
     {
-        var handler = new ExactlyOnceKvHandler();
+        var handler = new ExactlyOnceGuestHandler(new KvGuest());
         await using var server = await TestServers.StartAsync(handler);
         handler.Primary = server.Endpoint();
         await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));

@@ -1,56 +1,15 @@
 using AkkaLockstep.Client;
 using AkkaLockstep.Guests.Sql;
-using AkkaLockstep.Host.Api;
-using AkkaLockstep.Protocol;
-using AkkaLockstep.Wire;
-using Google.Protobuf;
 
 namespace AkkaLockstep.Host.Tests.ClientEndpoint;
 
 public sealed class SqlSessionTests
 {
-    /// <summary>A sql guest behind the exactly-once session table, inputs stamped like a primary does.</summary>
-    private sealed class ExactlyOnceSqlHandler : IClientRequestHandler, IDisposable
-    {
-        private readonly object _lock = new();
-        private readonly SqlGuest _guest = new();
-        private readonly Dictionary<ByteString, (long RequestNo, byte[] Result)> _sessions = [];
-        private long _index;
-
-        public string Primary { get; set; } = "";
-
-        public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
-        {
-            await Task.Yield();
-            byte[] result;
-            lock (_lock)
-            {
-                _sessions.TryGetValue(request.SessionId, out var last);
-                if (request.RequestNo < last.RequestNo)
-                    return FakeHandler.Fail(request, Status.StaleRequest, "older than the session's last request");
-                if (request.RequestNo == last.RequestNo)
-                    result = last.Result;
-                else
-                {
-                    var context = new InputContext(++_index, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (ulong)_index,
-                        new Guid(request.SessionId.Span));
-                    result = _guest.Apply(request.Command.Span, context);
-                    _sessions[request.SessionId] = (request.RequestNo, result);
-                }
-            }
-            return FakeHandler.Ok(request, result);
-        }
-
-        public Task<LocateResponse> LocateAsync(LocateRequest request, CancellationToken cancellationToken) =>
-            Task.FromResult(new LocateResponse { Correlation = request.Correlation, PrimaryEndpoint = Primary });
-
-        public void Dispose() => _guest.Dispose();
-    }
-
     [Fact]
     public async Task Statements_wait_out_another_sessions_transaction_and_close_rolls_back()
     {
-        using var handler = new ExactlyOnceSqlHandler();
+        using var guest = new SqlGuest();
+        var handler = new ExactlyOnceGuestHandler(guest);
         await using var server = await TestServers.StartAsync(handler);
         handler.Primary = server.Endpoint();
         await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));
@@ -86,7 +45,8 @@ public sealed class SqlSessionTests
     [Fact]
     public async Task A_statement_busy_for_longer_than_the_busy_timeout_fails_with_a_timeout()
     {
-        using var handler = new ExactlyOnceSqlHandler();
+        using var guest = new SqlGuest();
+        var handler = new ExactlyOnceGuestHandler(guest);
         await using var server = await TestServers.StartAsync(handler);
         handler.Primary = server.Endpoint();
         await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));

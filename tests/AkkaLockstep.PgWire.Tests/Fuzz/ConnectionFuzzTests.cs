@@ -45,12 +45,11 @@ public sealed class ConnectionFuzzTests(ITestOutputHelper output)
                     3 => (scram, FuzzInputs.Mutate(random, scramCorpus[random.Next(scramCorpus.Count)], scramCorpus)),
                     _ => (trust, FuzzInputs.Mutate(random, corpus[random.Next(corpus.Count)], corpus)),
                 };
-                var stream = new DuplexStream(input);
-                var end = await gateway.ServeAsync(stream, CancellationToken.None);
+                var (end, written) = await InMemoryConnection.ServeAsync(gateway, input);
                 ends[end] = ends.GetValueOrDefault(end) + 1;
                 try
                 {
-                    CheckConversation(end, stream.Output.ToArray());
+                    CheckConversation(end, written);
                 }
                 catch (Exception e)
                 {

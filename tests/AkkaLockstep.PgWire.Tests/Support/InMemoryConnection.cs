@@ -11,9 +11,16 @@ internal static class InMemoryConnection
 
     public static async Task<(PgConnectionEnd End, List<BackendMessage> Messages)> RunAsync(PgGateway gateway, byte[] input)
     {
-        var stream = new DuplexStream(input);
-        var end = await gateway.ServeAsync(stream, CancellationToken.None);
-        return (end, BackendReader.ParseAll(stream.Output.ToArray()));
+        var (end, written) = await ServeAsync(gateway, input);
+        return (end, BackendReader.ParseAll(written));
+    }
+
+    /// <summary>Serves one connection whose client sends <paramref name="input"/> and then nothing; the raw bytes answered.</summary>
+    public static async Task<(PgConnectionEnd End, byte[] Written)> ServeAsync(PgGateway gateway, byte[] input)
+    {
+        var written = new MemoryStream();
+        var end = await gateway.ServeAsync(new CombinedStream(new MemoryStream(input, writable: false), written), CancellationToken.None);
+        return (end, written.ToArray());
     }
 
     public static Task<(PgConnectionEnd End, List<BackendMessage> Messages)> RunAsync(FrontendWriter script) =>

@@ -1,4 +1,3 @@
-using AkkaLockstep.Guests.Kv;
 using AkkaLockstep.Host.Api;
 using AkkaLockstep.Protocol;
 using AkkaLockstep.Wire;
@@ -7,13 +6,13 @@ using Google.Protobuf;
 namespace AkkaLockstep.Host.Tests.ClientEndpoint;
 
 /// <summary>
-/// A kv guest behind the session table of invariant 4: a repeated (session, request number) returns the stored
-/// result without applying again. Shared by two servers it stands in for a replicated VM.
+/// A guest behind the session table of invariant 4: a repeated (session, request number) returns the stored
+/// result without applying again; inputs are stamped like a primary does. Shared by two servers it stands in for a
+/// replicated VM.
 /// </summary>
-internal sealed class ExactlyOnceKvHandler(string? primary = null) : IClientRequestHandler
+internal sealed class ExactlyOnceGuestHandler(IGuest guest, string? primary = null) : IClientRequestHandler
 {
     private readonly object _lock = new();
-    private readonly KvGuest _guest = new();
     private readonly Dictionary<ByteString, (long RequestNo, byte[] Result)> _sessions = [];
     private long _index;
 
@@ -37,7 +36,9 @@ internal sealed class ExactlyOnceKvHandler(string? primary = null) : IClientRequ
                 result = last.Result;
             else
             {
-                result = _guest.Apply(request.Command.Span, new InputContext(++_index, 0, 0, new Guid(request.SessionId.Span)));
+                var context = new InputContext(++_index, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (ulong)_index,
+                    new Guid(request.SessionId.Span));
+                result = guest.Apply(request.Command.Span, context);
                 Applied++;
                 _sessions[request.SessionId] = (request.RequestNo, result);
             }
