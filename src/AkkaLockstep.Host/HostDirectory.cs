@@ -10,7 +10,7 @@ namespace AkkaLockstep.Host;
 public sealed record MemberEntry(string Name, Address Address, bool IsWitness, string? ClientEndpoint, string? CommandEndpoint);
 
 /// <summary>What a local replica last reported about itself; read by the client endpoint without asking the actor.</summary>
-public sealed record LocalReplicaState(ReplicaRole Role, long Epoch, string? LeaderHint);
+public sealed record LocalReplicaState(ReplicaRole Role, long Epoch, string? ClientHint);
 
 /// <summary>
 /// Thread-safe view shared by this node's actors and its endpoints: members, peer replica managers, local

@@ -43,7 +43,7 @@ public sealed partial class ReplicaCore
     /// <summary>Requests queued at this primary, not yet sequenced.</summary>
     public int PendingRequests => _pending.Count;
 
-    private void OnClientRequest(ClientRequest request)
+    private void Serve(ClientRequest request)
     {
         if (Role != ReplicaRole.Primary)
         {
@@ -286,6 +286,7 @@ public sealed partial class ReplicaCore
         // includes all any client was told.
         PersistEntriesOp([opening]);
         SendToPeerWhileRoom();
+        ReleaseHeld();
     }
 
     /// <summary>Leaves the primary role: every waiting client is told to retry elsewhere.</summary>

@@ -181,6 +181,8 @@ public sealed partial class ReplicaCore
         // Every way out of leading (stepping down, following a newer primary) passes here.
         if (_forced && role is ReplicaRole.Joining or ReplicaRole.Secondary) AbandonForce();
         Emit(new RoleChanged(role, Epoch));
+        // A new primary releases them once it can sequence (BecomePrimary).
+        if (role != ReplicaRole.Primary) ReleaseHeld();
     }
 
     // ---- durability: persist operations complete in the order they were issued ----
@@ -291,6 +293,7 @@ public sealed partial class ReplicaCore
 
     private void OnTick()
     {
+        ReleaseHeld();
         if (Role is ReplicaRole.Primary or ReplicaRole.Secondary && !Solo && !_simplex && _now - _peerHeardMs > _options.PeerTimeoutMs &&
             (Role == ReplicaRole.Primary || FitToTakeOver))
         {

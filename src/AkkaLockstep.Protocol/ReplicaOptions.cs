@@ -42,6 +42,12 @@ public sealed record ReplicaOptions
     /// </summary>
     public long WitnessRestartHoldMs { get; init; } = 5000;
 
+    /// <summary>Longest a replica taking over holds a client request before answering it as it stands (see ReplicaCore.Held).</summary>
+    public long ClientHoldMs { get; init; } = 2000;
+
+    /// <summary>Most client requests held at once; beyond that they are answered at once.</summary>
+    public int MaxHeldRequests { get; init; } = 10_000;
+
     public long ProbeIntervalMs { get; init; } = 200;
     public long ClaimRetryMs { get; init; } = 1000;
 

@@ -157,23 +157,48 @@ public sealed class LocalClusterAccess : IDisposable
     public async Task<(KvGuest First, KvGuest Second, bool Identical, long AppliedIndex)> ReadBothAsync(string name, CancellationToken ct)
     {
         var vm = await TryDescribeAsync(name, ct) ?? throw new CliException($"no host answers about {name}");
-        var endpoints = vm.Hosts.Select(h => _cluster.Members.Single(m => m.Name == h).CommandEndpoint).ToArray();
         ReplicaDump? a = null, b = null;
         await WaitUntilAsync(async () =>
         {
-            using var first = new CommandEndpointClient(new Uri(endpoints[0]));
-            using var second = new CommandEndpointClient(new Uri(endpoints[1]));
-            a = (await first.GetAsync<ReplicaDump>($"vms/{CommandEndpointClient.Segment(name)}/local/dump", ct)).Value;
-            b = (await second.GetAsync<ReplicaDump>($"vms/{CommandEndpointClient.Segment(name)}/local/dump", ct)).Value;
+            a = await ReadDumpAsync(name, vm.Hosts[0], ct);
+            b = await ReadDumpAsync(name, vm.Hosts[1], ct);
             return a.AppliedIndex == b.AppliedIndex;
         }, TimeSpan.FromSeconds(30), $"{name}'s replicas at the same index", ct);
         var bytesA = Convert.FromBase64String(a!.SnapshotBase64);
         var bytesB = Convert.FromBase64String(b!.SnapshotBase64);
-        var guestA = new KvGuest();
-        guestA.Restore(bytesA);
-        var guestB = new KvGuest();
-        guestB.Restore(bytesB);
-        return (guestA, guestB, bytesA.AsSpan().SequenceEqual(bytesB), a.AppliedIndex);
+        return (RestoreKv(bytesA), RestoreKv(bytesB), bytesA.AsSpan().SequenceEqual(bytesB), a.AppliedIndex);
+    }
+
+    /// <summary>The kv state of whichever of the VM's replicas answers, the primary's first.</summary>
+    public async Task<KvGuest> ReadAnyAsync(string name, CancellationToken ct)
+    {
+        var vm = await TryDescribeAsync(name, ct) ?? throw new CliException($"no host answers about {name}");
+        CliException? last = null;
+        foreach (var host in vm.Hosts.OrderBy(h => h == vm.Primary ? 0 : 1))
+        {
+            try
+            {
+                return RestoreKv(Convert.FromBase64String((await ReadDumpAsync(name, host, ct)).SnapshotBase64));
+            }
+            catch (CliException e)
+            {
+                last = e;
+            }
+        }
+        throw last ?? new CliException($"{name} has no replica");
+    }
+
+    private async Task<ReplicaDump> ReadDumpAsync(string name, string host, CancellationToken ct)
+    {
+        using var endpoint = new CommandEndpointClient(new Uri(_cluster.Members.Single(m => m.Name == host).CommandEndpoint));
+        return (await endpoint.GetAsync<ReplicaDump>($"vms/{CommandEndpointClient.Segment(name)}/local/dump", ct)).Value;
+    }
+
+    private static KvGuest RestoreKv(byte[] snapshot)
+    {
+        var guest = new KvGuest();
+        guest.Restore(snapshot);
+        return guest;
     }
 
     public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, CancellationToken ct)

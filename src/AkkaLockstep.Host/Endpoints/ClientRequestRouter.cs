@@ -49,12 +49,8 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
         var response = new LocateResponse { Correlation = request.Correlation, Status = Status.Ok, Kind = vm.Kind };
         response.Endpoints.AddRange(vm.Hosts.Select(directory.ClientEndpointOf).OfType<string>());
         var local = directory.LocalState(request.Vm);
-        var primaryHost = local switch
-        {
-            { Role: ReplicaRole.Primary } => directory.Self,
-            { Role: ReplicaRole.Secondary, LeaderHint: { } leader } => leader,
-            _ => vm.Hosts[0],
-        };
+        // The local replica's hint: the primary, or this host while its replica takes over (it holds requests).
+        var primaryHost = local?.ClientHint ?? vm.Hosts[0];
         response.PrimaryEndpoint = directory.ClientEndpointOf(primaryHost) ?? "";
         return Task.FromResult(response);
     }

@@ -61,6 +61,8 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private LocalReplicaState? _published;
+
     private long Now => _clockBase + _clock.ElapsedMilliseconds;
 
     protected override void OnRecover(object message)
@@ -206,7 +208,6 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     }, "renew its lease");
                     break;
                 case RoleChanged changed:
-                    _directory.SetLocalState(_vm.Name, new LocalReplicaState(changed.Role, changed.Epoch, _core.LeaderHint));
                     _log.Info("{0} on {1}: {2} in epoch {3}", _vm.Name, _directory.Self, changed.Role, changed.Epoch);
                     break;
                 case ForceSimplexAnswered answer:
@@ -222,6 +223,16 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     break;
             }
         }
+        PublishLocalState();
+    }
+
+    // What client locates read: a secondary taking over names itself well before its role changes.
+    private void PublishLocalState()
+    {
+        var state = new LocalReplicaState(_core.Role, _core.Epoch, _core.ClientHint);
+        if (state == _published) return;
+        _published = state;
+        _directory.SetLocalState(_vm.Name, state);
     }
 
     /// <summary>The witness is found by membership; without one, claims wait (the core retries) and the VM stalls safely.</summary>

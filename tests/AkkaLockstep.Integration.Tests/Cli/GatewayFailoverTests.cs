@@ -25,8 +25,6 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
     {
         await using var cluster = await SqlCluster.UpAsync();
         await cluster.ProtectSqlAsync("db");
-        var primary = (await cluster.ShowAsync("db")).GetProperty("primary").GetString()!;
-        var survivor = primary == "h1" ? "h2" : "h1";
         using var gateway = await GatewayProcess.StartAsync(cluster.ClientEndpoints, User, Password);
         var connectionString = $"Host=127.0.0.1;Port={gateway.Port};Username={User};Password={Password};Database=db;Pooling=false;Timeout=20;Command Timeout=60";
 
@@ -64,6 +62,11 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
         var access = await LocalClusterAccess.EnsureUpAsync(
             new CliContext(new CliEnvironment(v => cluster.Cli.Environment.GetValueOrDefault(v), cluster.Cli.StateDirectory), TextWriter.Null, TextWriter.Null),
             CancellationToken.None);
+        // On a loaded machine a missed heartbeat may have failed the pair over already (safe, but then the old
+        // secondary is stale and killing the primary leaves nobody to serve): kill the primary of a duplex pair.
+        await cluster.WaitForStateAsync("db", "duplex");
+        var primary = (await cluster.ShowAsync("db", survivorEndpoint: cluster.AliveHostEndpoint())).GetProperty("primary").GetString()!;
+        var survivor = primary == "h1" ? "h2" : "h1";
         lock (gate) maxStallMs = 0;
         var beforeKill = acked.Count;
         await access.KillAsync(primary, CancellationToken.None);
@@ -167,8 +170,8 @@ public sealed class GatewayFailoverTests(ITestOutputHelper output)
             var deadline = DateTime.UtcNow + timeout;
             while (!condition())
             {
-                if (!errors.IsEmpty) Assert.Fail($"a session failed while waiting for {what}: {string.Join("; ", errors)}");
-                if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what} ({acked.Count} acknowledged); gateway: {gateway.Output}");
+                if (!errors.IsEmpty) Assert.Fail($"a session failed while waiting for {what}: {string.Join("; ", errors)}\ngateway: {gateway.Output}\n{cluster.LogTails()}");
+                if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what} ({acked.Count} acknowledged); gateway: {gateway.Output}\n{cluster.LogTails()}");
                 await Task.Delay(100);
             }
         }

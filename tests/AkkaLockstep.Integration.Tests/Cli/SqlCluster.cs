@@ -121,6 +121,21 @@ public sealed class SqlCluster : IAsyncDisposable
         return Convert.ToHexString(guest.Digest());
     }
 
+    /// <summary>The last lines of every member's log, for a failure message (the state folder is deleted afterwards).</summary>
+    public string LogTails(int lines = 40) =>
+        string.Join("\n", File.Members.Select(m =>
+            $"--- {m.Name} ({m.Log}) ---\n" +
+            (System.IO.File.Exists(m.Log) ? string.Join("\n", ReadShared(m.Log).TakeLast(lines)) : "(no log)")));
+
+    private static IEnumerable<string> ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var all = new List<string>();
+        while (reader.ReadLine() is { } line) all.Add(line);
+        return all;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Cli.RunAsync("down");

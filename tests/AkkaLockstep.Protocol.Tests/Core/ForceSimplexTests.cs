@@ -53,7 +53,8 @@ public sealed class ForceSimplexTests
         var pair = StrandedPair();
         var b = pair.Cores["b"];
         Assert.Equal(ReplicaRole.Candidate, b.Role);
-        Assert.Equal(ReplyStatus.Unavailable, pair.Request("b", Session, 2, KvCommand.Put("stalled", [2])).Status);
+        // A claimant holds requests (for a while) instead of bouncing them: this one waits for the force.
+        Assert.Null(pair.Request("b", Session, 2, KvCommand.Put("stalled", [2]), "stalled"));
 
         var answer = pair.Force("b");
         Assert.True(answer.Accepted);
@@ -65,12 +66,15 @@ public sealed class ForceSimplexTests
         // A former secondary applies everything it holds durably, including what only the old primary had applied.
         Assert.True(((KvGuest)b.Guest).Entries.ContainsKey("before"));
 
-        var reply = pair.Request("b", Session, 2, KvCommand.Put("after", [3]));
+        Assert.Equal(ReplyStatus.Ok, pair.Replies.Single(r => Equals(r.Token, "stalled")).Status);
+        Assert.True(((KvGuest)b.Guest).Entries.ContainsKey("stalled"));
+
+        var reply = pair.Request("b", Session, 3, KvCommand.Put("after", [3]));
         Assert.Equal(ReplyStatus.Ok, reply.Status);
         Assert.Equal(b.LastIndex, b.AppliedIndex);
         // Commits go on without any lease.
         pair.Advance(5_000);
-        Assert.Equal(ReplyStatus.Ok, pair.Request("b", Session, 3, KvCommand.Put("later", [4])).Status);
+        Assert.Equal(ReplyStatus.Ok, pair.Request("b", Session, 4, KvCommand.Put("later", [4])).Status);
     }
 
     [Fact]
@@ -81,10 +85,13 @@ public sealed class ForceSimplexTests
         pair.Feed("b", new ForceSimplex("op"));
         Assert.Empty(pair.ForceAnswers);
         Assert.Equal(ReplicaRole.Candidate, pair.Cores["b"].Role);
-        Assert.Equal(ReplyStatus.Unavailable, pair.Request("b", Session, 2, KvCommand.Get("before")).Status);
+        Assert.Null(pair.Request("b", Session, 2, KvCommand.Get("before"), "read"));
         pair.PersistAll("b");
         Assert.True(Assert.Single(pair.ForceAnswers).Accepted);
         Assert.Equal(ReplicaRole.Primary, pair.Cores["b"].Role);
+        // The read held meanwhile runs once the forced epoch is durable and its opening no-op commits.
+        pair.PersistAll("b");
+        Assert.Equal(ReplyStatus.Ok, pair.Replies.Single(r => Equals(r.Token, "read")).Status);
     }
 
     [Fact]
