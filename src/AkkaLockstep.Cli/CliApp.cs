@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(DownCommand.Create(environment));
         root.Subcommands.Add(ClusterCommands.Create(environment));
         root.Subcommands.Add(VmCommands.Create(environment));
+        root.Subcommands.Add(DiskCommands.Create(environment));
         root.Subcommands.Add(ExperimentCommands.CreateDemo(environment));
         root.Subcommands.Add(ExperimentCommands.CreateBench(environment));
         root.Subcommands.Add(ExperimentCommands.CreateChaos(environment));

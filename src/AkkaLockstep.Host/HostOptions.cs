@@ -39,6 +39,15 @@ public sealed record HostOptions
     /// <summary>Users the PostgreSQL gateway accepts, name to password (SCRAM-SHA-256).</summary>
     public IReadOnlyDictionary<string, string> PgUsers { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>A replica snapshots its state every this many applied inputs; the journal is truncated up to each snapshot.</summary>
+    public long SnapshotEvery { get; init; } = 50_000;
+
+    /// <summary>
+    /// Applied inputs a replica keeps (in memory, behind its snapshot) so a returning peer that missed up to that
+    /// many catches up incrementally; a peer further behind gets a full copy.
+    /// </summary>
+    public long RetainInputs { get; init; } = 200_000;
+
     public const string ActorSystemName = "lockstep";
     public const string HostRole = "host";
     public const string WitnessRole = "witness";

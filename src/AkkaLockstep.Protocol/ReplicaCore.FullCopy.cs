@@ -21,6 +21,7 @@ public sealed partial class ReplicaCore
         var epoch = _log.EpochAt(index);
         var state = _machine.Snapshot();
         var digest = SHA256.HashData(state);
+        _fullCopyBytes = state.Length;
         Emit(new Notice($"{Peer} needs entry {_peerNext}, which was compacted: sending a full copy of the state at index {index} " +
                         $"({state.Length} bytes)"));
         for (var offset = 0; offset < state.Length; offset += _options.SnapshotChunkBytes)

@@ -157,6 +157,7 @@ public sealed partial class ReplicaCore
                 if (SendFullCopy()) return;
             }
         }
+        _peerAnswered = true;
         if (reply.Success)
         {
             if (reply.MatchIndex > _peerMatch)
@@ -264,6 +265,7 @@ public sealed partial class ReplicaCore
         _inheritedLastIndex = _log.LastIndex;
         _peerNext = _log.LastIndex + 1;
         _peerMatch = 0;
+        _peerAnswered = false;
         _peerRewind = 0;
         _peerProgressMs = _now;
         _peerHeardMs = _now;

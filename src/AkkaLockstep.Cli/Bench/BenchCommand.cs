@@ -69,5 +69,5 @@ public static class BenchCommand
         return clock.Elapsed;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions JsonOptions = Output.CliJson.Options;
 }

@@ -5,7 +5,7 @@ namespace AkkaLockstep.Cli.Chaos;
 /// <summary>Runs `lockstep chaos` and prints its report (a table, or JSON with --json).</summary>
 public static class ChaosCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions JsonOptions = Output.CliJson.Options;
 
     /// <returns>0 when every check passed and every cycle recovered.</returns>
     public static async Task<int> RunAsync(ChaosSettings settings, CliContext context, CancellationToken ct)

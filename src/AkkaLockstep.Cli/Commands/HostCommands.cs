@@ -30,7 +30,16 @@ internal static class HostCommands
         var clientPort = new Option<int?>("--client-port") { Description = "Client endpoint TCP port, 0 = none [LOCKSTEP_CLIENT_PORT]" };
         var commandPort = new Option<int?>("--command-port") { Description = "Command endpoint HTTP port, 0 = none [LOCKSTEP_COMMAND_PORT]" };
         var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string for the journal instead of SQLite [LOCKSTEP_POSTGRES]" };
-        foreach (var option in new Option[] { config, name, hostname, port, seeds, data, clientPort, commandPort, postgres })
+        var snapshotEvery = new Option<long?>("--snapshot-every")
+        {
+            Description = "Snapshot each replica every N applied inputs; the journal is truncated up to each snapshot [LOCKSTEP_SNAPSHOT_EVERY]", HelpName = "N",
+        };
+        var retainInputs = new Option<long?>("--retain-inputs")
+        {
+            Description = "Applied inputs kept for a returning replica's incremental resync; further behind it gets a full copy [LOCKSTEP_RETAIN_INPUTS]",
+            HelpName = "N",
+        };
+        foreach (var option in new Option[] { config, name, hostname, port, seeds, data, clientPort, commandPort, postgres, snapshotEvery, retainInputs })
             command.Options.Add(option);
         Option<int?>? pgPort = null;
         Option<string[]>? pgUsers = null;
@@ -60,6 +69,8 @@ internal static class HostCommands
                 Postgres = parse.GetValue(postgres),
                 PgPort = pgPort is null ? null : parse.GetValue(pgPort),
                 PgUsers = UsersFlag(pgUsers is null ? null : parse.GetValue(pgUsers), "--pg-user"),
+                SnapshotEvery = parse.GetValue(snapshotEvery),
+                RetainInputs = parse.GetValue(retainInputs),
             };
             var loaded = HostOptionsLoader.Load(role, parse.GetValue(config), flags, context.Environment.GetVariable);
             await context.Output.WriteLineAsync(Describe(loaded));

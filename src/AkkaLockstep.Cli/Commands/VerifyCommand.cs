@@ -44,7 +44,7 @@ internal static class VerifyCommand
             }
             var report = await ConfirmAsync(client, path, vm, verification, ct);
             if (parse.GetValue(json))
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, Output.CliJson.Options));
             else
             {
                 await context.Output.WriteLineAsync($"verify {report.Vm}: digest at input {report.Index:N0} is {report.Digest} on {report.Primary} (primary)");

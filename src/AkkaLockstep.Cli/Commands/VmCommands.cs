@@ -50,16 +50,42 @@ internal static class VmCommands
         var command = new Command("show", "Show one VM and the state of each of its replicas.");
         var name = NameArgument();
         command.Arguments.Add(name);
+        var watch = new Option<bool>("--watch")
+        {
+            Description = "Keep showing the VM's state once a second, with a progress bar while a replica resyncs, until it is duplex",
+        };
+        command.Options.Add(watch);
         var (endpoint, json) = AddEndpointOptions(command);
         command.SetHandler(environment, async (parse, context, ct) =>
         {
             using var client = EndpointOptions.Connect(parse.GetValue(endpoint), context);
-            var reply = await client.GetAsync<VmInfo>($"vms/{CommandEndpointClient.Segment(parse.GetValue(name)!)}", ct);
+            var path = $"vms/{CommandEndpointClient.Segment(parse.GetValue(name)!)}";
+            if (parse.GetValue(watch)) return await WatchAsync(client, path, parse.GetValue(json), context.Output, ct);
+            var reply = await client.GetAsync<VmInfo>(path, ct);
             if (parse.GetValue(json)) await context.Output.WriteLineAsync(reply.Raw);
             else WriteVm(reply.Value, context.Output);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A line (or a JSON object) per second until the VM is duplex; Ctrl-C stops it earlier.</summary>
+    private static async Task<int> WatchAsync(CommandEndpointClient client, string path, bool json, TextWriter output, CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                var reply = await client.GetAsync<VmInfo>(path, ct);
+                await output.WriteLineAsync(json ? reply.Raw : ResyncText.WatchLine(reply.Value));
+                if (reply.Value.State == "duplex") return 0;
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return 130;
+        }
     }
 
     private static Command Protect(CliEnvironment environment)
@@ -156,6 +182,8 @@ internal static class VmCommands
             table.Add(r.Host, r.Role, r.State, r.Epoch.ToString(), r.LastIndex.ToString(), r.CommitIndex.ToString(),
                 r.AppliedIndex.ToString(), Short(r.HashChain), Short(r.Digest));
         table.WriteTo(output);
+        foreach (var r in v.Replicas.Where(r => r.Resync is not null))
+            output.WriteLine($"\nresync from {r.Host}: {ResyncText.Bar(r.Resync!.Percent)} {ResyncText.Describe(r.Resync)}");
     }
 
     private static string Short(string hash) => hash.Length > ShortHash ? hash[..ShortHash] : hash;

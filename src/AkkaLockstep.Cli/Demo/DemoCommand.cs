@@ -129,5 +129,5 @@ public static class DemoCommand
         foreach (var problem in r.Problems) await output.WriteLineAsync($"  ! {problem}");
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions JsonOptions = Output.CliJson.Options;
 }

@@ -62,7 +62,11 @@ public sealed record VmInfo(string Name, string Kind, IReadOnlyList<string> Host
 
 /// <summary>VerifiedIndex: on a secondary, the highest index where its hash chain matched the primary's.</summary>
 public sealed record ReplicaInfo(string Vm, string Host, string Role, string State, long Epoch,
-    long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest, long VerifiedIndex = 0);
+    long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest, long VerifiedIndex = 0,
+    ResyncInfo? Resync = null);
+
+/// <summary>On a primary whose peer catches up: share of the gap closed, what is left, the pace and the time still needed (null: not shrinking).</summary>
+public sealed record ResyncInfo(double Percent, long LagInputs, long LagBytes, double InputsPerSecond, double? EtaSeconds);
 
 /// <summary>A verify input the primary sequenced at Index: the guest's digest there (both replicas take it).</summary>
 public sealed record Verification(string Vm, string Primary, long Index, string Digest);

@@ -14,6 +14,8 @@ public static class EnvironmentLayer
     public const string CommandPort = "LOCKSTEP_COMMAND_PORT";
     public const string Postgres = "LOCKSTEP_POSTGRES";
     public const string PgPort = "LOCKSTEP_PG_PORT";
+    public const string SnapshotEvery = "LOCKSTEP_SNAPSHOT_EVERY";
+    public const string RetainInputs = "LOCKSTEP_RETAIN_INPUTS";
 
     /// <summary>Comma-separated NAME:PASSWORD entries.</summary>
     public const string PgUsers = "LOCKSTEP_PG_USERS";
@@ -31,6 +33,15 @@ public static class EnvironmentLayer
             return null;
         }
 
+        long? GetCount(string variable)
+        {
+            var raw = Get(variable);
+            if (raw is null) return null;
+            if (long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return value;
+            errors.Add($"{variable}='{raw}' is not a number of inputs");
+            return null;
+        }
+
         return new HostOptionsLayer
         {
             Name = Get(Name),
@@ -42,6 +53,8 @@ public static class EnvironmentLayer
             CommandPort = GetInt(CommandPort),
             Postgres = Get(Postgres),
             PgPort = GetInt(PgPort),
+            SnapshotEvery = GetCount(SnapshotEvery),
+            RetainInputs = GetCount(RetainInputs),
             PgUsers = Get(PgUsers) is { } users
                 ? PgUserEntries.Parse(users.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), PgUsers, errors)
                 : null,

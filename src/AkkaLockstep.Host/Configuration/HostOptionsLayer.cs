@@ -16,6 +16,8 @@ public sealed record HostOptionsLayer
     public int? CommandPort { get; init; }
     public string? Postgres { get; init; }
     public int? PgPort { get; init; }
+    public long? SnapshotEvery { get; init; }
+    public long? RetainInputs { get; init; }
 
     /// <summary>Name to password; a higher layer's list replaces a lower one's as a whole.</summary>
     public IReadOnlyDictionary<string, string>? PgUsers { get; init; }
@@ -36,6 +38,8 @@ public sealed record HostOptionsLayer
         Postgres = Postgres ?? lower.Postgres,
         PgPort = PgPort ?? lower.PgPort,
         PgUsers = PgUsers ?? lower.PgUsers,
+        SnapshotEvery = SnapshotEvery ?? lower.SnapshotEvery,
+        RetainInputs = RetainInputs ?? lower.RetainInputs,
     };
 
     /// <summary>Splits a comma-separated seed list ("a, b,,c" gives a, b, c).</summary>

@@ -23,6 +23,8 @@ public static class HostOptionsLoader
         CommandPort = 9110,
         PgPort = 0,
         PgUsers = new Dictionary<string, string>(),
+        SnapshotEvery = 50_000,
+        RetainInputs = 200_000,
     };
 
     /// <param name="role"><see cref="HostOptions.HostRole"/> or <see cref="HostOptions.WitnessRole"/>.</param>
@@ -60,6 +62,8 @@ public static class HostOptionsLoader
             PostgresConnectionString = string.IsNullOrWhiteSpace(merged.Postgres) ? null : merged.Postgres,
             PgPort = merged.PgPort!.Value,
             PgUsers = merged.PgUsers!,
+            SnapshotEvery = merged.SnapshotEvery!.Value,
+            RetainInputs = merged.RetainInputs!.Value,
         };
         return new LoadedHostOptions(options, file is null ? null : Path.GetFullPath(file));
     }

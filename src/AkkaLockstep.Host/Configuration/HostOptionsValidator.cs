@@ -37,6 +37,10 @@ public static partial class HostOptionsValidator
         if (role == HostOptions.HostRole && s.PgPort is > 0)
             CheckGateway(errors, s);
         CheckDistinctPorts(errors, s);
+        if (s.SnapshotEvery is < 1)
+            errors.Add($"snapshotEvery {s.SnapshotEvery} must be at least 1 input");
+        if (s.RetainInputs is < 0)
+            errors.Add($"retainInputs {s.RetainInputs} must not be negative");
 
         if (s.Seeds is not { Count: > 0 })
             errors.Add("no seeds: give at least one seed node address, e.g. akka.tcp://lockstep@127.0.0.1:4053");

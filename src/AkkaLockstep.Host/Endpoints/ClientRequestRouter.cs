@@ -49,9 +49,11 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
         var response = new LocateResponse { Correlation = request.Correlation, Status = Status.Ok, Kind = vm.Kind };
         response.Endpoints.AddRange(vm.Hosts.Select(directory.ClientEndpointOf).OfType<string>());
         var local = directory.LocalState(request.Vm);
-        // The local replica's hint: the primary, or this host while its replica takes over (it holds requests).
-        var primaryHost = local?.ClientHint ?? vm.Hosts[0];
-        response.PrimaryEndpoint = directory.ClientEndpointOf(primaryHost) ?? "";
+        // The local replica's hint: the primary, or this host while its replica takes over (it holds requests). A
+        // replica that knows no primary (joining, fenced) names none, so the client asks the next host; a host
+        // without a replica names the placement's preferred primary.
+        var primaryHost = local is null ? vm.Hosts[0] : local.ClientHint;
+        response.PrimaryEndpoint = primaryHost is null ? "" : directory.ClientEndpointOf(primaryHost) ?? "";
         return Task.FromResult(response);
     }
 }

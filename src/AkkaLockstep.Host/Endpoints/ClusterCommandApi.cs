@@ -124,7 +124,7 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
         var state = infos.Any(r => r.State == "diverged") ? "diverged"
             : vm.Unprotected ? infos[0].State
             : primary is { State: "duplex" } && infos.Any(r => r.Role == "secondary") ? "duplex"
-            : primary is { State: "simplex" or "forced-simplex" } ? primary.State
+            : primary is { State: "simplex" or "forced-simplex" or "resyncing" } ? primary.State
             : primary is not null ? "degraded"
             : "forming";
         return new VmInfo(vm.Name, vm.Kind, vm.Hosts, primary?.Host, infos.Max(r => r.Epoch), state, infos);
@@ -155,7 +155,8 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
 
     private static ReplicaInfo ToInfo(ReplicaStatusProto s) =>
         new(s.Vm, s.Host, string.IsNullOrEmpty(s.Role) ? "unknown" : s.Role, s.State, s.Epoch, s.LastIndex, s.CommitIndex,
-            s.AppliedIndex, s.HashChain, s.Digest, s.VerifiedIndex);
+            s.AppliedIndex, s.HashChain, s.Digest, s.VerifiedIndex,
+            s.Resyncing ? new ResyncInfo(s.ResyncPercent, s.LagInputs, s.LagBytes, s.ResyncInputsPerSecond, s.ResyncEtaSeconds < 0 ? null : s.ResyncEtaSeconds) : null);
 
     private async Task<PlacementCommandResultProto> AskCoordinator(object command)
     {

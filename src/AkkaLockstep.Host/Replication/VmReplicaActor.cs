@@ -19,9 +19,6 @@ namespace AkkaLockstep.Host.Replication;
 /// </summary>
 public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
 {
-    private const long SnapshotEvery = 50_000;
-    private const long RetainEntries = 200_000;
-
     private readonly VmPlacement _vm;
     private readonly HostDirectory _directory;
     private readonly ReplicaCore _core;
@@ -62,6 +59,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     private LocalReplicaState? _published;
+    private readonly ResyncProgress _resync = new();
 
     private long Now => _clockBase + _clock.ElapsedMilliseconds;
 
@@ -115,6 +113,8 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case ReplicaTick:
                 Execute(_core.Handle(Tick.Instance, Now));
                 MaybeSnapshot();
+                if (_core.PeerCatchingUp) _resync.Observe(Now, _core.PeerMatchIndex, _core.LastIndex);
+                else if (_resync.Active) _resync.Stop();
                 break;
             case PeriodicVerify when _core is { Role: ReplicaRole.Primary, Solo: false }:
                 Execute(_core.Handle(new ClientRequest(new VerifyToken(Self), ReplicatedMachine.VerifySessionId, ++_verifyRequestNo, []), Now));
@@ -138,7 +138,9 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 break;
             case SaveSnapshotSuccess success:
                 DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
-                _core.Compact(RetainEntries);
+                // Recovery starts at this snapshot: the events before it are never read again.
+                DeleteMessages(success.Metadata.SequenceNr);
+                _core.Compact(_directory.Options.RetainInputs);
                 if (_installOp > 0 && success.Metadata.SequenceNr == _installSequenceNr) InstallSaved();
                 break;
             case SaveSnapshotFailure failure when _installOp > 0 && failure.Metadata.SequenceNr == _installSequenceNr:
@@ -146,6 +148,9 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 throw new InvalidOperationException($"saving the full copy of {_vm.Name} from the peer failed: {failure.Cause.Message}");
             case SaveSnapshotFailure failure:
                 _log.Warning("snapshot of {0} failed: {1}", _vm.Name, failure.Cause.Message);
+                break;
+            case DeleteMessagesFailure failure:
+                _log.Warning("truncating the journal of {0} failed (it keeps growing until a later snapshot): {1}", _vm.Name, failure.Cause.Message);
                 break;
             case Unprotect:
                 _deleting = true;
@@ -306,7 +311,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
 
     private void MaybeSnapshot()
     {
-        if (_core.AppliedIndex - _lastSnapshotIndex < SnapshotEvery) return;
+        if (_core.AppliedIndex - _lastSnapshotIndex < _directory.Options.SnapshotEvery) return;
         _lastSnapshotIndex = _core.AppliedIndex;
         SaveSnapshot(_core.CaptureSnapshot().ToProto());
     }
@@ -315,19 +320,30 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     {
         var state = _core.Diverged ? "diverged" : _core.Solo ? (_core.Role == ReplicaRole.Primary ? "unprotected" : "joining") : _core.Role switch
         {
+            ReplicaRole.Primary when _resync.Active => "resyncing",
             ReplicaRole.Primary => _core.Forced ? "forced-simplex" : _core.Simplex ? "simplex" : _core.Duplex ? "duplex" : "waiting-for-peer",
             ReplicaRole.Secondary => "duplex",
             ReplicaRole.Candidate => _core.Forced ? "forcing" : "claiming",
             _ when _core.Fenced => "fenced",
             _ => "joining",
         };
-        return new ReplicaStatusProto
+        var status = new ReplicaStatusProto
         {
             Vm = _vm.Name, Host = _directory.Self, Exists = true, Role = _core.Role.ToString().ToLowerInvariant(), State = state,
             Epoch = _core.Epoch, LastIndex = _core.LastIndex, CommitIndex = _core.CommitIndex, AppliedIndex = _core.AppliedIndex,
             HashChain = _core.HashHex, Digest = Convert.ToHexString(_core.Guest.Digest(), 0, 8).ToLowerInvariant(),
             VerifiedIndex = _core.VerifiedIndex,
         };
+        if (_resync.Snapshot(_core.PeerLagBytes) is { } resync)
+        {
+            status.Resyncing = true;
+            status.ResyncPercent = resync.Percent;
+            status.LagInputs = resync.LagInputs;
+            status.LagBytes = resync.LagBytes;
+            status.ResyncInputsPerSecond = resync.InputsPerSecond;
+            status.ResyncEtaSeconds = resync.EtaSeconds ?? -1;
+        }
+        return status;
     }
 
     protected override void PostStop()

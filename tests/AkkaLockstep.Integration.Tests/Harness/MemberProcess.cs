@@ -20,6 +20,9 @@ public sealed class MemberProcess(string name, string role, int port, int client
     public bool Running => _process is { HasExited: false };
     public int? Pid => _process?.Id;
 
+    /// <summary>More flags for the member's command line, e.g. --snapshot-every.</summary>
+    public List<string> ExtraArgs { get; } = [];
+
     public void Start()
     {
         if (Running) throw new InvalidOperationException($"{Name} is already running");
@@ -41,6 +44,7 @@ public sealed class MemberProcess(string name, string role, int port, int client
             info.ArgumentList.Add("--pg-port");
             info.ArgumentList.Add("0");
         }
+        foreach (var arg in ExtraArgs) info.ArgumentList.Add(arg);
         if (postgres is not null)
         {
             info.ArgumentList.Add("--postgres");

@@ -1,0 +1,28 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>What a primary can tell about its peer's catch-up (see <see cref="ResyncProgress"/>).</summary>
+public sealed partial class ReplicaCore
+{
+    private long _fullCopyBytes;
+    // Until the peer answered an append in this term, its matched index (0) says nothing about where it is.
+    private bool _peerAnswered;
+
+    /// <summary>A primary whose peer answers but does not yet hold everything: resync is under way.</summary>
+    public bool PeerCatchingUp => Role == ReplicaRole.Primary && !Solo && !Duplex &&
+                                  _peerAnswered && _peerHeardMs >= _now - 3 * _options.HeartbeatIntervalMs && _peerMatch < _log.LastIndex;
+
+    /// <summary>
+    /// Bytes the peer still needs: the commands of the entries it lacks that are in memory, plus the state of a
+    /// full copy when it needs entries already compacted.
+    /// </summary>
+    public long PeerLagBytes
+    {
+        get
+        {
+            if (Role != ReplicaRole.Primary || Solo) return 0;
+            long bytes = _peerMatch < _log.BaseIndex ? _fullCopyBytes : 0;
+            foreach (var input in _log.Range(Math.Max(_peerMatch, _log.BaseIndex) + 1, int.MaxValue)) bytes += input.Command.Length;
+            return bytes;
+        }
+    }
+}
