@@ -9,5 +9,6 @@ public sealed record ChaosReport(string Scenario, int Cycles, string FaultMode, 
     long Duplicated, int SplitBrainEvents, bool? Linearizable, bool ReplicasIdentical, double MaxStallMs, double P99StallMs,
     int LinearizabilityKeys, IReadOnlyList<ChaosCycle> CycleReports, IReadOnlyList<string> Problems)
 {
-    public bool Clean => Lost == 0 && Duplicated == 0 && SplitBrainEvents == 0 && Linearizable == true && ReplicasIdentical;
+    /// <summary>Nothing lost or doubled, no split brain, linearizable, identical replicas, and every cycle recovered.</summary>
+    public bool Clean => Lost == 0 && Duplicated == 0 && SplitBrainEvents == 0 && Linearizable == true && ReplicasIdentical && Problems.Count == 0;
 }

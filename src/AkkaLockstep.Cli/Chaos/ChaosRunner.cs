@@ -123,20 +123,21 @@ public static class ChaosRunner
         ChaosWorkload workload, List<ChaosCycle> cycles, List<string> problems, CancellationToken ct)
     {
         var ops = workload.History.Snapshot();
-        KvGuest state;
-        bool identical;
-        try
+        // A cycle that did not recover in time may still do so: give the pair one more recovery timeout.
+        if (problems.Count > 0)
         {
-            (state, _, identical, _) = await cluster.ReadBothAsync(VmName, ct);
+            try
+            {
+                await cluster.WaitForDuplexAnywhereAsync(VmName, RecoveryTimeout, ct);
+            }
+            catch (CliException e)
+            {
+                problems.Add($"still not duplex: {e.Message}");
+            }
         }
-        catch (CliException e)
-        {
-            // A pair that never recovered still has a state to check for lost and doubled writes.
-            problems.Add($"could not compare the replicas: {e.Message}");
-            identical = false;
-            state = await cluster.ReadAnyAsync(VmName, ct);
-        }
-        var (lost, duplicated) = CheckFinalState(workload, state, problems);
+        var (state, identical) = await ReadFinalStateAsync(cluster, problems, ct);
+        // -1: unknown, no replica could be read (the report says why in problems).
+        var (lost, duplicated) = state is null ? (-1L, -1L) : CheckFinalState(workload, state, problems);
         var split = SplitBrainChecker.Check(ops);
         problems.AddRange(split.Examples);
         var linear = LinearizabilityChecker.Check(ops, LinearizabilityBudget(ops.Count));
@@ -147,6 +148,30 @@ public static class ChaosRunner
         return new ChaosReport(ChaosScenarios.Name(settings.Scenario), cycles.Count, FaultModes.Description(mode), ops.Count,
             ops.Count(o => o.Answered), ops.Count(o => !o.Answered), lost, duplicated, split.Events, linear.Linearizable, identical,
             stalls.Count == 0 ? 0 : stalls.Max(), Math.Round(StallReport.Percentile(stalls, 99), 1), linear.Keys, cycles, problems);
+    }
+
+    /// <summary>Both replicas when they answer; else whichever does, so lost and doubled writes are still checked.</summary>
+    private static async Task<(KvGuest? State, bool Identical)> ReadFinalStateAsync(LocalClusterAccess cluster, List<string> problems,
+        CancellationToken ct)
+    {
+        try
+        {
+            var (first, _, identical, _) = await cluster.ReadBothAsync(VmName, ct);
+            return (first, identical);
+        }
+        catch (CliException e)
+        {
+            problems.Add($"could not compare the replicas: {e.Message}");
+        }
+        try
+        {
+            return (await cluster.ReadAnyAsync(VmName, ct), false);
+        }
+        catch (CliException e)
+        {
+            problems.Add($"could not read any replica: {e.Message}");
+            return (null, false);
+        }
     }
 
     // A minute for a short run, growing with the history: a 50-cycle soak records several hundred thousand ops.
