@@ -45,7 +45,53 @@ internal static class ExperimentCommands
         command.Options.Add(sessions);
         command.SetHandler(environment, (parse, context, ct) => BenchCommand.RunAsync(
             new BenchSettings(parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(sessions)), context, ct));
+        command.Subcommands.Add(CreateResyncBench(environment));
         return command;
+    }
+
+    private static Command CreateResyncBench(CliEnvironment environment)
+    {
+        var command = new Command("resync", "Time a returning replica's way back to duplex after N missed writes, and the full copy of a large state. " +
+                                            "Runs its own clusters in temporary folders.");
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
+        var missed = new Option<string>("--missed")
+        {
+            Description = "Comma-separated numbers of writes the secondary misses, one run each",
+            DefaultValueFactory = _ => "10000,100000,1000000",
+        };
+        missed.Validators.Add(r =>
+        {
+            if (ParseCounts(r.GetValueOrDefault<string>()) is null)
+                r.AddError($"--missed '{r.GetValueOrDefault<string>()}' must be positive whole numbers separated by commas, e.g. 10000,100000");
+        });
+        var fullCopy = new Option<int>("--full-copy-mb")
+        {
+            Description = "State size in MiB for the full-copy run; 0 skips it",
+            DefaultValueFactory = _ => 256,
+        };
+        fullCopy.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 768) r.AddError("--full-copy-mb must be between 0 and 768 (a snapshot is one SQLite value)");
+        });
+        var sessions = Positive("--sessions", "Concurrent client sessions writing", 64);
+        foreach (var option in new Option[] { json, missed, fullCopy, sessions }) command.Options.Add(option);
+        command.SetHandler(environment, (parse, context, ct) => ResyncBench.RunAsync(
+            new ResyncSettings(parse.GetValue(json), ParseCounts(parse.GetValue(missed))!, parse.GetValue(fullCopy), parse.GetValue(sessions)),
+            context, ct));
+        return command;
+    }
+
+    private static IReadOnlyList<int>? ParseCounts(string? value)
+    {
+        var parts = (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var counts = new List<int>();
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1)
+                return null;
+            counts.Add(n);
+        }
+        return counts.Count == 0 ? null : counts;
     }
 
     public static Command CreateChaos(CliEnvironment environment)

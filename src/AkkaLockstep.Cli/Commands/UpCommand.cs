@@ -54,7 +54,9 @@ internal static class UpCommand
         return command;
     }
 
-    internal static async Task<int> RunAsync(int? basePort, bool? netns, TimeSpan timeout, CliContext context, CancellationToken ct)
+    /// <param name="hostFlags">More flags for every host of a cluster started afresh (experiments' own settings).</param>
+    internal static async Task<int> RunAsync(int? basePort, bool? netns, TimeSpan timeout, CliContext context, CancellationToken ct,
+        IReadOnlyList<string>? hostFlags = null)
     {
         if (netns == true) NetnsPrerequisites.Check();
         var stateDirectory = context.Environment.StateDirectory;
@@ -90,7 +92,7 @@ internal static class UpCommand
             if (useNetns) NetnsPrerequisites.Check();
             if (cluster?.Network is { } stale) NetworkNamespaces.Destroy(stale);
             var port = basePort ?? PortScheme.DefaultBasePort;
-            var members = PortScheme.Members(port, stateDirectory);
+            IReadOnlyList<MemberRecord> members = PortScheme.Members(port, stateDirectory).Select(m => m with { HostFlags = hostFlags }).ToList();
             var plan = useNetns ? NetworkNamespaces.PickFree(members.Select(m => m.Name).ToList()) : null;
             if (plan is not null) members = plan.Place(members);
             cluster = new ClusterFile(port, PortScheme.Endpoint(members), members, plan);

@@ -25,10 +25,11 @@ public sealed class LocalClusterAccess : IDisposable
         _cluster.Members.Where(m => m.ClientPort > 0).Select(m => $"{m.Hostname}:{m.ClientPort}").ToArray();
 
     /// <summary>Starts the local cluster (as `lockstep up` would, with --netns if <paramref name="netns"/>) unless it already runs.</summary>
-    public static async Task<LocalClusterAccess> EnsureUpAsync(CliContext context, CancellationToken ct, bool? netns = null)
+    public static async Task<LocalClusterAccess> EnsureUpAsync(CliContext context, CancellationToken ct, bool? netns = null,
+        int? basePort = null, IReadOnlyList<string>? hostFlags = null)
     {
         var quiet = context with { Output = context.Error };
-        if (await UpCommand.RunAsync(null, netns, TimeSpan.FromSeconds(90), quiet, ct) != 0)
+        if (await UpCommand.RunAsync(basePort, netns, TimeSpan.FromSeconds(90), quiet, ct, hostFlags) != 0)
             throw new CliException("the local cluster did not come up (see the log tails above)");
         return new LocalClusterAccess(ClusterFile.TryLoad(context.Environment.StateDirectory)
                                       ?? throw new CliException("cluster.json missing after `up`"), context);

@@ -109,6 +109,7 @@ public static class MemberProcess
         m.Role, "--name", m.Name, "--hostname", m.Hostname, "--port", m.Port.ToString(), "--seeds", seed,
         "--data", m.DataDir, "--client-port", m.ClientPort.ToString(), "--command-port", m.CommandPort.ToString(),
         .. m.Role == Host.HostOptions.HostRole ? new[] { "--pg-port", m.PgPort.ToString() } : [],
+        .. m.Role == Host.HostOptions.HostRole ? m.HostFlags ?? [] : [],
     ];
 
     /// <summary>This CLI itself: its native launcher when there is one, else `dotnet lockstep.dll`.</summary>

@@ -36,6 +36,20 @@ public static class PortScheme
             .ToList();
     }
 
+    /// <summary>A base port whose whole scheme (remoting, command, client and PostgreSQL ports) is free right now.</summary>
+    public static int FindFreeBase(string stateDirectory)
+    {
+        var (min, max) = BasePortRange;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var candidate = Random.Shared.Next(Math.Max(min, 20_000), Math.Min(max, 50_000));
+            if (Members(candidate, stateDirectory).SelectMany(m => new[] { m.Port, m.CommandPort, m.ClientPort, m.PgPort })
+                .Where(p => p > 0).All(PortProbe.IsFree))
+                return candidate;
+        }
+        throw new CliException("no free base port found for a local cluster");
+    }
+
     /// <summary>
     /// Every member is a seed, the witness first (it forms the cluster when all start together). With the witness
     /// as the only seed, a restarted witness would form a cluster of its own instead of rejoining the hosts.

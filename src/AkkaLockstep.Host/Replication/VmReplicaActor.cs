@@ -88,7 +88,10 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     {
         if (_deleting)
         {
-            if (message is DeleteMessagesSuccess or DeleteMessagesFailure) Context.Stop(Self);
+            // Only the answer to the unprotect's own deletion (a truncation at a snapshot may still be answered first):
+            // stopping earlier would let a new replica of the same name replay what is not yet deleted.
+            if (message is DeleteMessagesSuccess success && success.ToSequenceNr >= LastSequenceNr || message is DeleteMessagesFailure)
+                Context.Stop(Self);
             return;
         }
         switch (message)

@@ -21,19 +21,7 @@ public sealed class CliHarness : IDisposable
     }
 
     /// <summary>A base port whose whole scheme (remoting, command, client and PostgreSQL ports) is free right now.</summary>
-    public int FreeBasePort()
-    {
-        var random = new Random();
-        var (min, max) = PortScheme.BasePortRange;
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = random.Next(Math.Max(min, 20_000), Math.Min(max, 50_000));
-            var members = PortScheme.Members(candidate, StateDirectory);
-            if (members.SelectMany(m => new[] { m.Port, m.CommandPort, m.ClientPort, m.PgPort }).Where(p => p > 0).All(PortProbe.IsFree))
-                return candidate;
-        }
-        throw new InvalidOperationException("no free base port found");
-    }
+    public int FreeBasePort() => PortScheme.FindFreeBase(StateDirectory);
 
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(StateDirectory)!, recursive: true);
 }

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AkkaLockstep.Cli.LocalCluster;
+using AkkaLockstep.Client;
+
+namespace AkkaLockstep.Cli.Bench;
+
+/// <summary>Options of `lockstep bench resync`.</summary>
+/// <param name="Missed">Writes the secondary misses while its host is down, one run each.</param>
+/// <param name="FullCopyMb">Size of the state copied whole to a returning replica that is too far behind (0: skip).</param>
+public sealed record ResyncSettings(bool Json, IReadOnlyList<int> Missed, int FullCopyMb, int Sessions);
+
+/// <param name="Seconds">From the restart of the secondary's host to duplex (includes the host rejoining the cluster).</param>
+/// <param name="CatchUpSeconds">From the primary first seeing its peer catch up to duplex (null: too quick to see).</param>
+public sealed record IncrementalResync(long Missed, double Seconds, double? CatchUpSeconds);
+
+public sealed record ResyncReport(IReadOnlyList<IncrementalResync> Incremental, double? FullCopyMbPerS, int FullCopyMb,
+    double? FullCopySeconds, int Sessions, int Cores, string Date);
+
+/// <summary>
+/// `lockstep bench resync`: how long a returning replica takes to be duplex again. Each run kills the secondary's
+/// host of a fresh kv VM, writes N inputs to the primary alone, restarts the host and watches the VM until it is
+/// duplex. A second cluster, which keeps no inputs behind its snapshots, measures the full copy of a large state.
+/// The benchmark runs its own clusters in temporary folders on free ports and removes them afterwards.
+/// </summary>
+public static class ResyncBench
+{
+    private const string Secondary = "h2";
+    private const int ValueBytes = 100;
+    private const int FullCopyValueBytes = 1 << 20;
+    private static readonly TimeSpan DuplexTimeout = TimeSpan.FromMinutes(10);
+
+    public static async Task<int> RunAsync(ResyncSettings settings, CliContext context, CancellationToken ct)
+    {
+        var progress = settings.Json ? context.Error : context.Output;
+        var incremental = new List<IncrementalResync>();
+        // The primary keeps every missed input, so each run is an incremental catch-up.
+        var retain = (2L * settings.Missed.DefaultIfEmpty(0).Max()).ToString();
+        await WithClusterAsync(context, ["--retain-inputs", retain], async cluster =>
+        {
+            foreach (var missed in settings.Missed)
+            {
+                var (seconds, catchUp) = await MissAndReturnAsync(cluster, $"resync-{missed}", missed, ValueBytes, settings.Sessions, progress, ct);
+                incremental.Add(new IncrementalResync(missed, seconds, catchUp));
+                await progress.WriteLineAsync($"incremental: {missed:N0} missed writes, duplex {seconds:0.0} s after the restart" +
+                                              (catchUp is { } c ? $" ({c:0.0} s catching up)" : ""));
+            }
+        }, ct);
+
+        double? fullSeconds = null;
+        if (settings.FullCopyMb > 0)
+        {
+            // Snapshots every 64 inputs and nothing retained behind them: the returning replica needs a full copy.
+            await WithClusterAsync(context, ["--snapshot-every", "64", "--retain-inputs", "0"], async cluster =>
+            {
+                var (seconds, catchUp) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
+                    Math.Min(settings.Sessions, 4), progress, ct);
+                fullSeconds = catchUp ?? seconds;
+                await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {fullSeconds:0.0} s");
+            }, ct);
+        }
+
+        var report = new ResyncReport(incremental, fullSeconds is > 0 ? Math.Round(settings.FullCopyMb * 1.048576 / fullSeconds.Value, 1) : null,
+            settings.FullCopyMb, fullSeconds, settings.Sessions, Environment.ProcessorCount, DateTime.UtcNow.ToString("yyyy-MM-dd"));
+        if (settings.Json) await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, Output.CliJson.Options));
+        else
+        {
+            await context.Output.WriteLineAsync($"{"MISSED",10} {"TO DUPLEX S",12} {"CATCH-UP S",11}");
+            foreach (var r in incremental)
+                await context.Output.WriteLineAsync($"{r.Missed,10:N0} {r.Seconds,12:0.0} {(r.CatchUpSeconds is { } c ? c.ToString("0.0") : "-"),11}");
+            if (report.FullCopyMbPerS is { } rate) await context.Output.WriteLineAsync($"full copy of {settings.FullCopyMb} MiB: {rate:0.0} MB/s");
+        }
+        return 0;
+    }
+
+    /// <summary>A cluster of our own in a temporary folder, stopped and deleted whatever happens.</summary>
+    private static async Task WithClusterAsync(CliContext context, IReadOnlyList<string> hostFlags, Func<LocalClusterAccess, Task> work,
+        CancellationToken ct)
+    {
+        var folder = Directory.CreateTempSubdirectory("lockstep-bench-resync-").FullName;
+        var own = context with { Environment = context.Environment with { StateDirectory = Path.Combine(folder, ".lockstep") } };
+        try
+        {
+            using var cluster = await LocalClusterAccess.EnsureUpAsync(own, ct, basePort: PortScheme.FindFreeBase(own.Environment.StateDirectory),
+                hostFlags: hostFlags);
+            await work(cluster);
+        }
+        finally
+        {
+            await CliApp.RunAsync(["down"], own.Environment, new() { Output = TextWriter.Null, Error = TextWriter.Null });
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <returns>Seconds from the restart to duplex, and from the first sight of the catch-up to duplex.</returns>
+    private static async Task<(double Seconds, double? CatchUp)> MissAndReturnAsync(LocalClusterAccess cluster, string vm, int writes,
+        int valueBytes, int sessions, TextWriter progress, CancellationToken ct)
+    {
+        await cluster.ProtectFreshAsync(vm, ["h1", Secondary], "duplex", ct);
+        await cluster.KillAsync(Secondary, ct);
+        await progress.WriteLineAsync($"{vm}: {Secondary} killed; writing {writes:N0} inputs of {valueBytes:N0} bytes to the primary alone…");
+        await using (var client = cluster.NewClient(TimeSpan.FromSeconds(60)))
+            await WriteAsync(client, vm, writes, valueBytes, sessions, ct);
+
+        cluster.Restart(Secondary);
+        var clock = Stopwatch.StartNew();
+        double? resyncSeen = null;
+        while (true)
+        {
+            var info = await cluster.TryDescribeAsync(vm, ct);
+            if (info?.State == "duplex") break;
+            if (info?.State == "resyncing") resyncSeen ??= clock.Elapsed.TotalSeconds;
+            if (clock.Elapsed > DuplexTimeout) throw new CliException($"{vm} not duplex {DuplexTimeout.TotalMinutes} minutes after {Secondary} returned");
+            await Task.Delay(50, ct);
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        await cluster.UnprotectAsync(vm, ct);
+        return (Math.Round(seconds, 2), resyncSeen is { } seen ? Math.Round(seconds - seen, 2) : null);
+    }
+
+    private static async Task WriteAsync(LockstepClient client, string vm, int writes, int valueBytes, int sessions, CancellationToken ct)
+    {
+        var next = -1;
+        var value = new byte[valueBytes];
+        Random.Shared.NextBytes(value);
+        await Task.WhenAll(Enumerable.Range(0, sessions).Select(_ => Task.Run(async () =>
+        {
+            var session = client.OpenKvSession(vm);
+            for (var i = Interlocked.Increment(ref next); i < writes; i = Interlocked.Increment(ref next))
+                await session.PutAsync($"k{i}", value, ct);
+        }, ct)));
+    }
+}
