@@ -1,16 +1,18 @@
 using System.Diagnostics;
 using AkkaLockstep.Cli.Faults;
 using AkkaLockstep.Cli.LocalCluster;
+using AkkaLockstep.Cli.Broker;
 using AkkaLockstep.Cli.Workload;
 
 namespace AkkaLockstep.Cli.Demo;
 
 /// <summary>
-/// The failure phases of `lockstep demo`, run against the local cluster while the client stream keeps writing:
+/// The failure phases of `lockstep demo`, run against the local cluster while the broker clients keep working:
 /// SIGKILL of the host holding the primary, its return, a host-to-host cut and its healing (iptables on a cluster
-/// started with `up --netns`, else the hosts' application fault switch).
+/// started with `up --netns`, else the hosts' application fault switch). Each phase records the transactions the
+/// clients completed and the errors they saw meanwhile.
 /// </summary>
-public sealed class DemoFaults(LocalClusterAccess cluster, IFaultInjector faults, KvStream stream, StallMeter stalls, Stopwatch clock,
+public sealed class DemoFaults(LocalClusterAccess cluster, IFaultInjector faults, BrokerCounters load, StallMeter stalls, Stopwatch clock,
     TextWriter progress)
 {
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(90);
@@ -19,7 +21,7 @@ public sealed class DemoFaults(LocalClusterAccess cluster, IFaultInjector faults
     public List<DemoPhase> Phases { get; } = [];
 
     public async Task SteadyAsync(string name, TimeSpan length, CancellationToken ct) =>
-        await PhaseAsync(name, $"steady writes for {length.TotalSeconds:0} s", false, () => Task.Delay(length, ct));
+        await PhaseAsync(name, $"steady load for {length.TotalSeconds:0} s", false, () => Task.Delay(length, ct));
 
     public async Task RunFailuresAsync(string vm, CancellationToken ct)
     {
@@ -32,8 +34,8 @@ public sealed class DemoFaults(LocalClusterAccess cluster, IFaultInjector faults
             await cluster.KillAsync(victim, ct);
             await cluster.WaitUntilAsync(async () => (await cluster.TryDescribeAsync(vm, ct))?.Primary == survivor,
                 RecoveryTimeout, $"{survivor} to hold the primary of {vm}", ct);
-            var acked = stream.Acked;
-            await cluster.WaitUntilAsync(() => Task.FromResult(stream.Acked > acked), RecoveryTimeout, $"clients served by {survivor}", ct);
+            var acked = load.Acked;
+            await cluster.WaitUntilAsync(() => Task.FromResult(load.Acked > acked), RecoveryTimeout, $"clients served by {survivor}", ct);
         });
         await PhaseAsync("return", $"{victim} starts again and catches up", true, async () =>
         {
@@ -66,15 +68,15 @@ public sealed class DemoFaults(LocalClusterAccess cluster, IFaultInjector faults
     private async Task PhaseAsync(string name, string what, bool endsDuplex, Func<Task> body)
     {
         var startMs = clock.Elapsed.TotalMilliseconds;
-        var (acked, failed) = (stream.Acked, stream.Failed);
+        var (acked, failed) = (load.Acked, load.Failed);
         await progress.WriteLineAsync($"-- {name}: {what}");
         await body();
         var endMs = clock.Elapsed.TotalMilliseconds;
         var seconds = Math.Round((endMs - startMs) / 1000, 1);
-        var phase = new DemoPhase(name, what, seconds, stream.Acked - acked, stream.Failed - failed,
+        var phase = new DemoPhase(name, what, seconds, load.Acked - acked, load.Failed - failed,
             Math.Round(stalls.MaxStallIn(startMs, endMs), 1), endsDuplex ? seconds : null);
         Phases.Add(phase);
-        await progress.WriteLineAsync($"   {name} done in {phase.Seconds} s: {phase.Acked:N0} acknowledged, {phase.Failed} failed, " +
+        await progress.WriteLineAsync($"   {name} done in {phase.Seconds} s: {phase.Acked:N0} transactions, {phase.Failed} errors, " +
                                       $"longest stall {phase.MaxStallMs:N0} ms");
     }
 }
