@@ -55,7 +55,7 @@ public static class DemoCommand
             {
                 throw new CliException($"cannot create the broker tables through the gateway: {e.Message}");
             }
-            await progress.WriteLineAsync($"{settings.Sessions} client sessions logging users on and off…");
+            await progress.WriteLineAsync($"{settings.Sessions} client sessions logging users on and off (waiting for each to connect)…");
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var clock = Stopwatch.StartNew();
@@ -65,6 +65,7 @@ public static class DemoCommand
             phases = new DemoFaults(cluster, FaultInjectors.For(null, cluster), workload.Counters, stalls, clock, progress);
             try
             {
+                await phases.WarmUpAsync(settings.Sessions, ct);
                 await phases.SteadyAsync("steady", TimeSpan.FromSeconds(settings.Seconds), ct);
                 if (settings.Faults)
                 {
