@@ -65,7 +65,7 @@ public static class BenchCommand
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var clock = Stopwatch.StartNew();
         stop.CancelAfter(duration);
-        await stream.RunAsync(withCounters: false, stop.Token);
+        await stream.RunAsync(stop.Token);
         return clock.Elapsed;
     }
 

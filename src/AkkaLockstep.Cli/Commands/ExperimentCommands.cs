@@ -9,20 +9,30 @@ namespace AkkaLockstep.Cli.Commands;
 /// <summary>`lockstep demo` and `lockstep bench`: the command-line side; the work is in Demo/ and Bench/.</summary>
 internal static class ExperimentCommands
 {
+    /// <summary>The gateway takes 256 connections; more sessions than this only wait on each other's transactions.</summary>
+    private const int MaxDemoSessions = 200;
+
     public static Command CreateDemo(CliEnvironment environment)
     {
         var command = new Command("demo",
-            "Show a protected VM under constant client writes surviving a SIGKILL of the host with the primary, its return, " +
-            "and a cut between the hosts.");
+            "The broker-database experiment: PostgreSQL clients log users on and off a virtual-desktop broker whose database is a " +
+            "protected sql VM, through a SIGKILL of the host with the primary, its return, and a cut between the hosts; then " +
+            "the broker data of both replicas is checked against what the clients were told.");
         var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
         var seconds = Seconds(defaultValue: 10);
-        seconds.Description = "Seconds of steady writes before the failure phases";
+        seconds.Description = "Seconds of steady load before the failure phases";
         var noFaults = new Option<bool>("--no-faults") { Description = "Only the steady phase: no host is killed or cut" };
+        var sessions = Positive("--sessions", $"Concurrent client sessions (PostgreSQL connections), at most {MaxDemoSessions}", 16);
+        sessions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() > MaxDemoSessions) r.AddError($"--sessions must be at most {MaxDemoSessions}");
+        });
         command.Options.Add(json);
         command.Options.Add(seconds);
         command.Options.Add(noFaults);
-        command.SetHandler(environment, (parse, context, ct) =>
-            DemoCommand.RunAsync(new DemoSettings(parse.GetValue(json), parse.GetValue(seconds), !parse.GetValue(noFaults)), context, ct));
+        command.Options.Add(sessions);
+        command.SetHandler(environment, (parse, context, ct) => DemoCommand.RunAsync(
+            new DemoSettings(parse.GetValue(json), parse.GetValue(seconds), !parse.GetValue(noFaults), parse.GetValue(sessions)), context, ct));
         return command;
     }
 

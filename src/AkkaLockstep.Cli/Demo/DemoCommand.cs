@@ -1,29 +1,31 @@
 using System.Diagnostics;
-using System.Text.Json;
+using System.Net;
+using System.Security.Cryptography;
+using AkkaLockstep.Cli.Broker;
 using AkkaLockstep.Cli.Faults;
 using AkkaLockstep.Cli.LocalCluster;
 using AkkaLockstep.Cli.Workload;
+using AkkaLockstep.Gateway;
+using AkkaLockstep.PgWire;
+using Npgsql;
 
 namespace AkkaLockstep.Cli.Demo;
 
-/// <summary>Options of `lockstep demo`: <paramref name="Seconds"/> of steady writes before the failures (or alone, without them).</summary>
-public sealed record DemoSettings(bool Json, int Seconds, bool Faults);
-
-/// <summary>What `lockstep demo --json` prints.</summary>
-public sealed record DemoReport(string Vm, int Sessions, double Seconds, long Sent, long Acked, long Failed, long Lost, long Duplicated,
-    bool ReplicasIdentical, long AppliedIndex, double OpsPerS, double P50Ms, double P99Ms, double MaxStallMs,
-    IReadOnlyList<DemoPhase> Phases, IReadOnlyList<string> Problems);
+/// <summary>Options of `lockstep demo`: <paramref name="Seconds"/> of steady load before the failures (or alone, without them).</summary>
+public sealed record DemoSettings(bool Json, int Seconds, bool Faults, int Sessions);
 
 /// <summary>
-/// `lockstep demo`: starts the local cluster if needed, protects the kv VM `demo`, and runs a client stream with live
-/// progress through phases: steady writes, SIGKILL of the host holding the primary, its return, a host-to-host cut,
-/// its healing, and steady writes again. Then it reads both replicas back and checks that nothing acknowledged was
-/// lost or doubled and that the clients saw no error.
+/// `lockstep demo`, the broker-database experiment: starts the local cluster if needed, protects the sql VM `broker`
+/// holding a virtual-desktop broker's state, and runs PostgreSQL clients (Npgsql, through a gateway in this process
+/// that reaches both hosts) doing log-ons, heartbeats, log-offs and queries with live progress through phases:
+/// steady load, SIGKILL of the host holding the primary, its return, a host-to-host cut, its healing, and steady load
+/// again. Then it reads both replicas back and checks the broker data against what the clients were told.
 /// </summary>
 public static class DemoCommand
 {
-    public const string VmName = "demo";
-    private const int Sessions = 32;
+    public const string VmName = "broker";
+    private const string User = "broker";
+    private const int Seed = 1;
     private static readonly TimeSpan FinalSteady = TimeSpan.FromSeconds(3);
 
     /// <returns>The process exit code: 0 when the report is clean.</returns>
@@ -31,58 +33,128 @@ public static class DemoCommand
     {
         var progress = settings.Json ? context.Error : context.Output;
         using var cluster = await LocalClusterAccess.EnsureUpAsync(context, ct);
-        await progress.WriteLineAsync($"protecting kv VM '{VmName}' on two hosts…");
-        await cluster.EnsureProtectedAsync(VmName, ct);
-        await using var client = cluster.NewClient(TimeSpan.FromSeconds(30));
+        await progress.WriteLineAsync($"protecting sql VM '{VmName}' on two hosts…");
+        await cluster.EnsureProtectedAsync(VmName, "sql", ct);
 
-        var runId = $"run-{DateTime.UtcNow:yyyyMMddHHmmss}";
-        var stream = new KvStream(client, VmName, runId, Sessions);
-        await progress.WriteLineAsync($"{Sessions} sessions writing (keys under {runId}/)…");
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var clock = Stopwatch.StartNew();
-        var stalls = new StallMeter();
-        var running = stream.RunAsync(withCounters: true, stop.Token);
-        var reporting = ReportProgressAsync(stream, stalls, progress, clock, stop.Token);
-        var phases = new DemoFaults(cluster, FaultInjectors.For(null, cluster), stream, stalls, clock, progress);
         var problems = new List<string>();
-        try
+        BrokerWorkload workload;
+        DemoFaults phases;
+        double elapsed;
+        await using (var gateway = StartGateway(cluster, out var password))
+        await using (var database = NpgsqlDataSource.Create(ConnectionString(gateway, password)))
         {
-            await phases.SteadyAsync("steady", TimeSpan.FromSeconds(settings.Seconds), ct);
-            if (settings.Faults)
+            workload = new BrokerWorkload(database, settings.Sessions, Seed);
+            await progress.WriteLineAsync($"creating the broker tables ({workload.Layout.Groups.Count} desktop groups, " +
+                                          $"{workload.Layout.Desktops.Count} desktops, {workload.Layout.Users.Count} users) through the " +
+                                          $"PostgreSQL gateway on {gateway.LocalEndPoint}…");
+            try
             {
-                await phases.RunFailuresAsync(VmName, ct);
-                await phases.SteadyAsync("final", FinalSteady, ct);
+                await workload.CreateDatabaseAsync(ct);
             }
+            catch (NpgsqlException e)
+            {
+                throw new CliException($"cannot create the broker tables through the gateway: {e.Message}");
+            }
+            await progress.WriteLineAsync($"{settings.Sessions} client sessions logging users on and off (waiting for each to connect)…");
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var clock = Stopwatch.StartNew();
+            var stalls = new StallMeter();
+            var running = workload.RunAsync(stop.Token);
+            var reporting = ReportProgressAsync(workload.Counters, stalls, progress, clock, stop.Token);
+            phases = new DemoFaults(cluster, FaultInjectors.For(null, cluster), workload.Counters, stalls, clock, progress);
+            try
+            {
+                await phases.WarmUpAsync(settings.Sessions, ct);
+                await phases.SteadyAsync("steady", TimeSpan.FromSeconds(settings.Seconds), ct);
+                if (settings.Faults)
+                {
+                    await phases.RunFailuresAsync(VmName, ct);
+                    await phases.SteadyAsync("final", FinalSteady, ct);
+                }
+            }
+            catch (CliException e)
+            {
+                problems.Add($"phase {phases.Phases.Count + 1} did not complete: {e.Message}");
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await running;
+                await reporting;
+            }
+            elapsed = clock.Elapsed.TotalSeconds;
         }
-        catch (CliException e)
-        {
-            problems.Add($"phase {phases.Phases.Count + 1} did not complete: {e.Message}");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await running;
-            await reporting;
-        }
-        var elapsed = clock.Elapsed.TotalSeconds;
 
         await progress.WriteLineAsync("reading both replicas back…");
-        var (first, _, identical, applied) = await cluster.ReadBothAsync(VmName, ct);
-        var verification = KvVerification.Check(stream, first);
-        problems.AddRange(verification.Examples);
-        var (p50, p99, _) = LatencyRecorder.Percentiles(stream.Latencies);
-        var maxStall = phases.Phases.Select(p => p.MaxStallMs).DefaultIfEmpty(0).Max();
-        var report = new DemoReport(VmName, Sessions, Math.Round(elapsed, 1), stream.Sent, stream.Acked, stream.Failed,
-            verification.Lost, verification.Duplicated, identical, applied, Math.Round(stream.Acked / elapsed), p50, p99,
-            maxStall, phases.Phases, problems);
+        var counters = workload.Counters;
+        problems.AddRange(counters.ErrorExamples.Select(e => $"client error: {e}"));
+        var (first, second, applied) = await cluster.ReadBothSnapshotsAsync(VmName, ct);
+        var identical = first.AsSpan().SequenceEqual(second);
+        var ledger = workload.Ledger.ToList();
+        var check = BrokerCheck.Run(ledger, BrokerReplica.Read(first));
+        problems.AddRange(check.Problems);
+        if (!identical)
+        {
+            var other = BrokerCheck.Run(ledger, BrokerReplica.Read(second));
+            problems.Add($"the replicas differ; the second one's check: lost {other.Lost}, duplicated {other.Duplicated}, " +
+                         $"double assignments {other.DoubleAssignments}");
+            problems.AddRange(other.Problems.Select(p => $"second replica: {p}"));
+        }
 
-        if (settings.Json) await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, JsonOptions));
-        else await WriteReportAsync(report, context.Output);
-        return report.Lost == 0 && report.Duplicated == 0 && report.ReplicasIdentical && report.Failed == 0 && problems.Count == 0 ? 0 : 1;
+        var (p50, p99, _) = LatencyRecorder.Percentiles(workload.Latencies);
+        var report = new DemoReport(VmName, settings.Sessions, Math.Round(elapsed, 1), counters.Sent, counters.Acked, counters.Failed,
+            counters.Unknown, check.Lost, check.Duplicated, identical, applied, Math.Round(counters.Acked / elapsed), p50, p99,
+            phases.Phases.Select(p => p.MaxStallMs).DefaultIfEmpty(0).Max(),
+            counters.Answered(BrokerTransaction.Logon), counters.Answered(BrokerTransaction.LogonRefused),
+            counters.Answered(BrokerTransaction.Logoff), counters.Answered(BrokerTransaction.Heartbeat),
+            counters.Answered(BrokerTransaction.Query), check.UnknownCommitted, check.DoubleAssignments, phases.Phases, problems);
+
+        if (settings.Json) await context.Output.WriteLineAsync(report.ToJson());
+        else await report.WriteTextAsync(context.Output);
+        return report.Clean ? 0 : 1;
     }
 
-    /// <summary>Samples the stream for the stall meter and prints a line a second until stopped.</summary>
-    private static async Task ReportProgressAsync(KvStream stream, StallMeter stalls, TextWriter progress, Stopwatch clock, CancellationToken ct)
+    /// <summary>
+    /// A PostgreSQL gateway in this process on a free loopback port, reaching the cluster through every host's client
+    /// endpoint (so it outlives either host), with a user whose password is made up for this run.
+    /// </summary>
+    private static LockstepGateway StartGateway(LocalClusterAccess cluster, out string password)
+    {
+        password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        try
+        {
+            return LockstepGateway.Start(new LockstepGatewayOptions
+            {
+                Listen = new IPEndPoint(IPAddress.Loopback, 0),
+                ClusterEndpoints = cluster.ClientEndpoints,
+                Users = [new PgUser(User, password)],
+            });
+        }
+        catch (GatewayStartException e)
+        {
+            throw new CliException(e.Message);
+        }
+    }
+
+    /// <summary>
+    /// One connection per client session, kept for its life. The command timeout is longer than the gateway's own
+    /// limits (30 s without an answer, 60 s of Busy), so a client sees the gateway's error rather than its own.
+    /// </summary>
+    private static string ConnectionString(LockstepGateway gateway, string password) => new NpgsqlConnectionStringBuilder
+    {
+        Host = gateway.LocalEndPoint.Address.ToString(),
+        Port = gateway.LocalEndPoint.Port,
+        Username = User,
+        Password = password,
+        Database = VmName,
+        Pooling = false,
+        Timeout = 30,
+        CommandTimeout = 90,
+    }.ConnectionString;
+
+    /// <summary>Samples the answered transactions for the stall meter and prints a line a second until stopped.</summary>
+    private static async Task ReportProgressAsync(BrokerCounters counters, StallMeter stalls, TextWriter progress, Stopwatch clock, CancellationToken ct)
     {
         long lastAcked = 0;
         var nextLine = 1000.0;
@@ -97,37 +169,14 @@ public static class DemoCommand
                 return;
             }
             var now = clock.Elapsed.TotalMilliseconds;
-            var acked = stream.Acked;
+            var acked = counters.Acked;
             stalls.Sample(now, acked);
             if (now < nextLine) continue;
-            await progress.WriteLineAsync($"  {now / 1000,5:0}s  sent {stream.Sent,9:N0}  acked {acked,9:N0}  {acked - lastAcked,8:N0} ops/s  failed {stream.Failed}");
+            await progress.WriteLineAsync($"  {now / 1000,5:0}s  transactions {acked,8:N0}  {acked - lastAcked,6:N0}/s  " +
+                                          $"log-ons {counters.Answered(BrokerTransaction.Logon),7:N0}  " +
+                                          $"log-offs {counters.Answered(BrokerTransaction.Logoff),7:N0}  errors {counters.Failed}");
             nextLine += 1000;
             lastAcked = acked;
         }
     }
-
-    private static async Task WriteReportAsync(DemoReport r, TextWriter output)
-    {
-        await output.WriteLineAsync();
-        await output.WriteLineAsync($"demo report for VM '{r.Vm}' ({r.Sessions} sessions, {r.Seconds} s)");
-        if (r.Phases.Count > 1)
-        {
-            await output.WriteLineAsync($"  {"PHASE",-13} {"SECONDS",8} {"ACKED",10} {"ERRORS",7} {"MAX STALL",11} {"BACK TO DUPLEX",15}");
-            foreach (var p in r.Phases)
-            {
-                var duplex = p.DuplexAfterS is { } d ? $"{d:0.0} s" : "";
-                await output.WriteLineAsync($"  {p.Name,-13} {p.Seconds,8:0.0} {p.Acked,10:N0} {p.Failed,7} {p.MaxStallMs,8:N0} ms {duplex,15}");
-            }
-        }
-        await output.WriteLineAsync($"  sent                {r.Sent,12:N0}");
-        await output.WriteLineAsync($"  acknowledged        {r.Acked,12:N0}   ({r.OpsPerS:N0} ops/s, p50 {r.P50Ms} ms, p99 {r.P99Ms} ms)");
-        await output.WriteLineAsync($"  failed              {r.Failed,12:N0}");
-        await output.WriteLineAsync($"  lost                {r.Lost,12:N0}");
-        await output.WriteLineAsync($"  duplicated          {r.Duplicated,12:N0}");
-        await output.WriteLineAsync($"  replicas identical  {(r.ReplicasIdentical ? "yes" : "NO"),12}   (both at input {r.AppliedIndex:N0})");
-        await output.WriteLineAsync($"  longest stall       {r.MaxStallMs,9:N1} ms");
-        foreach (var problem in r.Problems) await output.WriteLineAsync($"  ! {problem}");
-    }
-
-    private static readonly JsonSerializerOptions JsonOptions = Output.CliJson.Options;
 }

@@ -117,16 +117,16 @@ public sealed class LocalClusterAccess : IDisposable
     public async Task ProtectFreshAsync(string name, IReadOnlyList<string>? hosts, string ready, CancellationToken ct)
     {
         if (await FindVmAsync(name, ct) is not null) await UnprotectAsync(name, ct);
-        await ProtectAsync(name, hosts, ct);
+        await ProtectAsync(name, "kv", hosts, ct);
         await WaitForStateAsync(name, ready, ct);
     }
 
-    /// <summary>Protects the kv VM <paramref name="name"/> unless it exists; refuses one of another kind (its commands would not fit).</summary>
-    public async Task EnsureProtectedAsync(string name, CancellationToken ct)
+    /// <summary>Protects <paramref name="name"/> as a <paramref name="kind"/> VM unless it exists; refuses one of another kind (its commands would not fit).</summary>
+    public async Task EnsureProtectedAsync(string name, string kind, CancellationToken ct)
     {
-        if (await FindVmAsync(name, ct) is { Kind: not "kv" } existing)
-            throw new CliException($"VM '{name}' exists with kind {existing.Kind}, but this needs a kv VM; remove it first: lockstep vm unprotect {name}");
-        await ProtectAsync(name, null, ct);
+        if (await FindVmAsync(name, ct) is { } existing && existing.Kind != kind)
+            throw new CliException($"VM '{name}' exists with kind {existing.Kind}, but this needs a {kind} VM; remove it first: lockstep vm unprotect {name}");
+        await ProtectAsync(name, kind, null, ct);
         await WaitForStateAsync(name, "duplex", ct);
     }
 
@@ -135,10 +135,10 @@ public sealed class LocalClusterAccess : IDisposable
     /// again until the VM exists. Looking first keeps a request that timed out but did succeed from being refused
     /// as a duplicate.
     /// </summary>
-    private Task ProtectAsync(string name, IReadOnlyList<string>? hosts, CancellationToken ct) =>
+    private Task ProtectAsync(string name, string kind, IReadOnlyList<string>? hosts, CancellationToken ct) =>
         WaitUntilAsync(async () =>
         {
-            if (await FindVmAsync(name, ct) is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", hosts), ct);
+            if (await FindVmAsync(name, ct) is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, kind, hosts), ct);
             return true;
         }, TimeSpan.FromSeconds(60), $"{name} protected", ct);
 
@@ -154,8 +154,18 @@ public sealed class LocalClusterAccess : IDisposable
         WaitUntilAsync(async () => (await Commands.GetAsync<VmInfo>($"vms/{CommandEndpointClient.Segment(name)}", ct)).Value.State == state,
             TimeSpan.FromSeconds(90), $"{name} {state}", ct);
 
-    /// <summary>Both replicas' guest state, read from each host's own command endpoint once they applied the same index.</summary>
+    /// <summary>Both replicas' kv state, read from each host's own command endpoint once they applied the same index.</summary>
     public async Task<(KvGuest First, KvGuest Second, bool Identical, long AppliedIndex)> ReadBothAsync(string name, CancellationToken ct)
+    {
+        var (a, b, applied) = await ReadBothSnapshotsAsync(name, ct);
+        return (RestoreKv(a), RestoreKv(b), a.AsSpan().SequenceEqual(b), applied);
+    }
+
+    /// <summary>
+    /// Both replicas' guest snapshots (any kind), read from each host's own command endpoint once they applied the
+    /// same index, in the order of the VM's hosts.
+    /// </summary>
+    public async Task<(byte[] First, byte[] Second, long AppliedIndex)> ReadBothSnapshotsAsync(string name, CancellationToken ct)
     {
         var vm = await TryDescribeAsync(name, ct) ?? throw new CliException($"no host answers about {name}");
         ReplicaDump? a = null, b = null;
@@ -165,9 +175,7 @@ public sealed class LocalClusterAccess : IDisposable
             b = await ReadDumpAsync(name, vm.Hosts[1], ct);
             return a.AppliedIndex == b.AppliedIndex;
         }, TimeSpan.FromSeconds(30), $"{name}'s replicas at the same index", ct);
-        var bytesA = Convert.FromBase64String(a!.SnapshotBase64);
-        var bytesB = Convert.FromBase64String(b!.SnapshotBase64);
-        return (RestoreKv(bytesA), RestoreKv(bytesB), bytesA.AsSpan().SequenceEqual(bytesB), a.AppliedIndex);
+        return (Convert.FromBase64String(a!.SnapshotBase64), Convert.FromBase64String(b!.SnapshotBase64), a.AppliedIndex);
     }
 
     /// <summary>The kv state of whichever of the VM's replicas answers, the primary's first.</summary>
