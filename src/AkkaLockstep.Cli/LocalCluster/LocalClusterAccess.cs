@@ -112,11 +112,14 @@ public sealed class LocalClusterAccess : IDisposable
         return list.Value.FirstOrDefault(v => v.Name == name);
     }
 
-    /// <summary>Protects <paramref name="name"/> afresh (removing an old VM of that name first) and waits for <paramref name="ready"/>.</summary>
-    public async Task ProtectFreshAsync(string name, IReadOnlyList<string>? hosts, string ready, CancellationToken ct)
+    /// <summary>
+    /// Protects <paramref name="name"/> afresh (removing an old VM of that name first) with guest <paramref name="kind"/>
+    /// and waits for <paramref name="ready"/>.
+    /// </summary>
+    public async Task ProtectFreshAsync(string name, IReadOnlyList<string>? hosts, string ready, CancellationToken ct, string kind = "kv")
     {
         if (await FindVmAsync(name, ct) is not null) await UnprotectAsync(name, ct);
-        await ProtectAsync(name, hosts, ct);
+        await ProtectAsync(name, kind, hosts, ct);
         await WaitForStateAsync(name, ready, ct);
     }
 
@@ -125,7 +128,7 @@ public sealed class LocalClusterAccess : IDisposable
     {
         if (await FindVmAsync(name, ct) is { Kind: not "kv" } existing)
             throw new CliException($"VM '{name}' exists with kind {existing.Kind}, but this needs a kv VM; remove it first: lockstep vm unprotect {name}");
-        await ProtectAsync(name, null, ct);
+        await ProtectAsync(name, "kv", null, ct);
         await WaitForStateAsync(name, "duplex", ct);
     }
 
@@ -134,10 +137,10 @@ public sealed class LocalClusterAccess : IDisposable
     /// again until the VM exists. Looking first keeps a request that timed out but did succeed from being refused
     /// as a duplicate.
     /// </summary>
-    private Task ProtectAsync(string name, IReadOnlyList<string>? hosts, CancellationToken ct) =>
+    private Task ProtectAsync(string name, string kind, IReadOnlyList<string>? hosts, CancellationToken ct) =>
         WaitUntilAsync(async () =>
         {
-            if (await FindVmAsync(name, ct) is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, "kv", hosts), ct);
+            if (await FindVmAsync(name, ct) is null) await Commands.PostAsync<VmInfo>("vms", new ProtectRequest(name, kind, hosts), ct);
             return true;
         }, TimeSpan.FromSeconds(60), $"{name} protected", ct);
 
