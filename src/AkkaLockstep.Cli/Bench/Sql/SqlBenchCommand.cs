@@ -41,14 +41,23 @@ public static class SqlBenchCommand
             using (var cluster = await LocalClusterAccess.EnsureUpAsync(context, ct))
             {
                 var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+                // A name of its own per run: re-protecting a removed sql VM's name can replay the old replica's journal
+                // tail once it was truncated at a snapshot (recovery fails with "log append out of order").
+                var run = Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
                 await using var gateway = StartGateway(cluster, password);
                 foreach (var (name, hosts) in new[] { (SqlBenchReport.Unprotected, new[] { "h1" }), (SqlBenchReport.Duplex, new[] { "h1", "h2" }) })
                 {
-                    var vm = $"bench-sql-{name}";
+                    var vm = $"bench-sql-{name}-{run}";
                     await progress.WriteLineAsync($"{name}: protecting sql VM {vm} on {string.Join(",", hosts)}…");
                     await cluster.ProtectFreshAsync(vm, hosts, name, ct, kind: "sql");
-                    targets.Add(await bench.MeasureAsync(name, new PgTarget(gateway.LocalEndPoint.Port, GatewayUser, password, vm), ct));
-                    await cluster.UnprotectAsync(vm, ct);
+                    try
+                    {
+                        targets.Add(await bench.MeasureAsync(name, new PgTarget(gateway.LocalEndPoint.Port, GatewayUser, password, vm), ct));
+                    }
+                    finally
+                    {
+                        await cluster.UnprotectAsync(vm, CancellationToken.None);
+                    }
                 }
             }
             if (settings.PeerPostgres)
