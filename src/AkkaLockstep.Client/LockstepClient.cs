@@ -17,6 +17,7 @@ public sealed class LockstepClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _primaries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _kinds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<string>> _locating = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SqlReleaseSignal> _sqlReleases = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Task<HostConnection>> _connections = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _disposing = new();
 
@@ -44,7 +45,9 @@ public sealed class LockstepClient : IAsyncDisposable
 
     public KvSession OpenKvSession(string vm) => new(OpenSession(vm));
 
-    public SqlSession OpenSqlSession(string vm, SqlSessionOptions? options = null) => new(OpenSession(vm), options);
+    /// <summary>A sql session on <paramref name="vm"/>; the client's sessions on one VM wake each other when a transaction ends.</summary>
+    public SqlSession OpenSqlSession(string vm, SqlSessionOptions? options = null) =>
+        new(OpenSession(vm), options, _sqlReleases.GetOrAdd(vm, _ => new SqlReleaseSignal()));
 
     /// <summary>
     /// Asks the hosts where <paramref name="vm"/>'s primary is (retrying until RequestTimeout), remembers the

@@ -25,13 +25,17 @@ public sealed record SqlSessionOptions
 /// a transaction begun here stays with this session until it commits, rolls back, times out or
 /// <see cref="CloseAsync"/> ends it.
 /// <para>A statement answered Busy (another session's transaction holds the database; nothing was done) is sent
-/// again after a short backoff, transparently, until it runs or <see cref="SqlSessionOptions.BusyTimeout"/> passes.
+/// again after a short backoff, or as soon as a session sharing <paramref name="releases"/> ends its transaction,
+/// transparently, until it runs or <see cref="SqlSessionOptions.BusyTimeout"/> passes.
 /// Every resend is a new request, so waiting statements run in the order their retries reach the primary, the
 /// same order on both replicas. SQL errors are returned as results (<see cref="SqlResult.EnsureSuccess"/> turns
 /// them into exceptions).</para>
 /// </summary>
-public sealed class SqlSession(LockstepSession session, SqlSessionOptions? options = null)
+/// <param name="releases">Shared by the sessions of one client on this VM (see <see cref="LockstepClient.OpenSqlSession"/>).</param>
+public sealed class SqlSession(LockstepSession session, SqlSessionOptions? options = null, SqlReleaseSignal? releases = null)
 {
+    private readonly SqlReleaseSignal _releases = releases ?? new SqlReleaseSignal();
+
     private long _busyRetries;
 
     public LockstepSession Session { get; } = session;
@@ -65,12 +69,14 @@ public sealed class SqlSession(LockstepSession session, SqlSessionOptions? optio
         var waited = Stopwatch.StartNew();
         while (true)
         {
+            var released = _releases.Next;
             var result = await RunAsync(command, cancellationToken).ConfigureAwait(false);
             if (result.Status != SqlStatus.Busy) return result;
             if (waited.Elapsed >= Options.BusyTimeout)
                 throw new SqlBusyTimeoutException($"sql statement stayed busy for {waited.Elapsed.TotalSeconds:0.#} s (another session's transaction): {result.ErrorMessage}");
             Interlocked.Increment(ref _busyRetries);
-            await backoff.DelayAsync(cancellationToken).ConfigureAwait(false);
+            await Task.WhenAny(backoff.DelayAsync(cancellationToken), released).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
@@ -86,7 +92,10 @@ public sealed class SqlSession(LockstepSession session, SqlSessionOptions? optio
     {
         var output = await Session.ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
         var result = SqlResult.Decode(output);
-        if (result.Status != SqlStatus.Busy) TransactionState = result.TransactionState;
+        if (result.Status == SqlStatus.Busy) return result;
+        var ended = TransactionState != SqlTransactionState.Idle && result.TransactionState == SqlTransactionState.Idle;
+        TransactionState = result.TransactionState;
+        if (ended) _releases.Pulse();
         return result;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AkkaLockstep.Cli.Bench;
+using AkkaLockstep.Cli.Bench.Sql;
 using AkkaLockstep.Cli.Chaos;
 using AkkaLockstep.Cli.Demo;
 using AkkaLockstep.Cli.Faults;
@@ -56,6 +57,32 @@ internal static class ExperimentCommands
         command.SetHandler(environment, (parse, context, ct) => BenchCommand.RunAsync(
             new BenchSettings(parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(sessions)), context, ct));
         command.Subcommands.Add(CreateResyncBench(environment));
+        command.Subcommands.Add(CreateBenchSql(environment));
+        return command;
+    }
+
+    private static Command CreateBenchSql(CliEnvironment environment)
+    {
+        var command = new Command("sql",
+            "pgbench with a fixed TPC-B-like script against an unprotected and a duplex sql VM through a PostgreSQL gateway " +
+            "(and with --peer postgres against PostgreSQL 15 with a synchronous standby): tps, p50/p99 latency and ratios.");
+        var json = new Option<bool>("--json") { Description = "Print the results as JSON" };
+        var seconds = Seconds(defaultValue: 20);
+        seconds.Description = "Seconds of pgbench per target (after a 2 s warm-up)";
+        var clients = Positive("--clients", "pgbench clients (connections), the same for every target", 4);
+        var peer = new Option<string?>("--peer")
+        {
+            Description = "Also measure PostgreSQL: two servers on loopback with synchronous streaming replication, started and " +
+                          "removed by the bench (needs the PostgreSQL server programs)",
+            HelpName = "postgres",
+        };
+        peer.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && text != "postgres") r.AddError($"unknown --peer '{text}'; the one peer is: postgres");
+        });
+        foreach (var option in new Option[] { json, seconds, clients, peer }) command.Options.Add(option);
+        command.SetHandler(environment, (parse, context, ct) => SqlBenchCommand.RunAsync(
+            new SqlBenchSettings(parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(peer) is not null), context, ct));
         return command;
     }
 

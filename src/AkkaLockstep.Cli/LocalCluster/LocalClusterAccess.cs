@@ -113,11 +113,14 @@ public sealed class LocalClusterAccess : IDisposable
         return list.Value.FirstOrDefault(v => v.Name == name);
     }
 
-    /// <summary>Protects <paramref name="name"/> afresh (removing an old VM of that name first) and waits for <paramref name="ready"/>.</summary>
-    public async Task ProtectFreshAsync(string name, IReadOnlyList<string>? hosts, string ready, CancellationToken ct)
+    /// <summary>
+    /// Protects <paramref name="name"/> afresh (removing an old VM of that name first) with guest <paramref name="kind"/>
+    /// and waits for <paramref name="ready"/>.
+    /// </summary>
+    public async Task ProtectFreshAsync(string name, IReadOnlyList<string>? hosts, string ready, CancellationToken ct, string kind = "kv")
     {
         if (await FindVmAsync(name, ct) is not null) await UnprotectAsync(name, ct);
-        await ProtectAsync(name, "kv", hosts, ct);
+        await ProtectAsync(name, kind, hosts, ct);
         await WaitForStateAsync(name, ready, ct);
     }
 

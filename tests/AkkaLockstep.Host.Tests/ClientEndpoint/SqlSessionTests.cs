@@ -56,4 +56,30 @@ public sealed class SqlSessionTests
         await Assert.ThrowsAsync<SqlBusyTimeoutException>(() => waiter.ExecuteAsync("SELECT 1"));
         Assert.True(waiter.BusyRetries > 0);
     }
+
+    [Fact]
+    public async Task A_waiting_session_retries_as_soon_as_a_session_of_the_same_client_ends_its_transaction()
+    {
+        using var guest = new SqlGuest();
+        var handler = new ExactlyOnceGuestHandler(guest);
+        await using var server = await TestServers.StartAsync(handler);
+        handler.Primary = server.Endpoint();
+        await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));
+        var holder = client.OpenSqlSession("vm1");
+        // A backoff this long would hold the waiter for at least 30 s after its first Busy answer: only the release wakes it.
+        var slow = TimeSpan.FromSeconds(60);
+        var waiter = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyRetryInitialDelay = slow, BusyRetryMaxDelay = slow, BusyTimeout = TimeSpan.FromMinutes(5) });
+        (await holder.ExecuteAsync("CREATE TABLE t(v INTEGER)")).EnsureSuccess();
+        (await holder.ExecuteAsync("BEGIN")).EnsureSuccess();
+        (await holder.ExecuteAsync("INSERT INTO t VALUES (1)")).EnsureSuccess();
+
+        var read = waiter.ExecuteAsync("SELECT count(*) FROM t");
+        await TestServers.EventuallyAsync(() => waiter.BusyRetries == 1, "the waiter answered Busy once");
+        (await holder.ExecuteAsync("COMMIT")).EnsureSuccess();
+
+        var done = await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(20)));
+        Assert.True(done == read, "the waiter slept out its backoff instead of retrying when the transaction ended");
+        Assert.Equal(1, (await read).EnsureSuccess().Rows[0][0].AsInteger);
+        Assert.Equal(1, waiter.BusyRetries);
+    }
 }

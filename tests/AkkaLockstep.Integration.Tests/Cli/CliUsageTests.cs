@@ -15,6 +15,8 @@ public sealed class CliUsageTests : IDisposable
     [InlineData("up --timeout 0", "--timeout must be at least 1 second", "See: lockstep up --help")]
     [InlineData("host --port twelve", "twelve", "See: lockstep host --help")]
     [InlineData("bench --sessions 0", "--sessions must be at least 1", "See: lockstep bench --help")]
+    [InlineData("bench sql --clients 0", "--clients must be at least 1", "See: lockstep bench sql --help")]
+    [InlineData("bench sql --peer mysql", "unknown --peer 'mysql'; the one peer is: postgres", "See: lockstep bench sql --help")]
     public async Task Wrong_usage_fails_with_the_error_and_a_help_hint(string commandLine, string message, string hint)
     {
         var (exit, _, error) = await _cli.RunAsync(commandLine.Split(' '));
@@ -30,6 +32,7 @@ public sealed class CliUsageTests : IDisposable
     [InlineData("host --help", "--pg-port")]
     [InlineData("gateway --help", "--listen <IP:PORT>")]
     [InlineData("up --help", "--base-port")]
+    [InlineData("bench sql --help", "--peer <postgres>")]
     [InlineData("vm force-simplex --help", "--yes")]
     public async Task Help_is_available_everywhere(string commandLine, string expected)
     {

@@ -1,0 +1,39 @@
+using System.Text.Json;
+
+namespace AkkaLockstep.Cli.Bench.Sql;
+
+/// <summary>One target's result: pgbench's tps and percentiles of its per-transaction latencies.</summary>
+public sealed record SqlBenchTarget(string Target, double Tps, double P50Ms, double P99Ms, long Transactions, long Failed)
+{
+    public static SqlBenchTarget From(string target, PgbenchSummary summary, PgbenchLog log) =>
+        new(target, Math.Round(summary.Tps, 1), LatencyPercentiles.Ms(log.LatenciesUs, 50), LatencyPercentiles.Ms(log.LatenciesUs, 99),
+            log.LatenciesUs.Count, Math.Max(summary.Failed, log.Failed));
+}
+
+/// <summary>`lockstep bench sql --json`: the targets in run order and the ratios of duplex to the others (null when one is missing).</summary>
+public sealed record SqlBenchReport(IReadOnlyList<SqlBenchTarget> Targets, double? RatioDuplexUnprotected, double? RatioDuplexPostgres,
+    int Clients, int Seconds, string QueryMode, int Accounts, int Cores, string Date)
+{
+    public const string Unprotected = "unprotected";
+    public const string Duplex = "duplex";
+    public const string PostgresSync = "postgres-sync";
+
+    public static SqlBenchReport Create(IReadOnlyList<SqlBenchTarget> targets, int clients, int seconds, string queryMode, int accounts, DateTime now) =>
+        new(targets, Ratio(targets, Duplex, Unprotected), Ratio(targets, Duplex, PostgresSync), clients, seconds, queryMode, accounts,
+            Environment.ProcessorCount, now.ToString("yyyy-MM-dd"));
+
+    private static double? Ratio(IReadOnlyList<SqlBenchTarget> targets, string over, string under) =>
+        targets.FirstOrDefault(t => t.Target == over) is { } a && targets.FirstOrDefault(t => t.Target == under) is { Tps: > 0 } b
+            ? Math.Round(a.Tps / b.Tps, 3)
+            : null;
+
+    public string ToJson() => JsonSerializer.Serialize(this, Output.CliJson.Options);
+
+    public IEnumerable<string> ToTextLines()
+    {
+        yield return $"{"TARGET",-14} {"TPS",9} {"P50 MS",8} {"P99 MS",8} {"TRANSACTIONS",13} {"FAILED",7}";
+        foreach (var t in Targets) yield return $"{t.Target,-14} {t.Tps,9:N1} {t.P50Ms,8} {t.P99Ms,8} {t.Transactions,13:N0} {t.Failed,7}";
+        if (RatioDuplexUnprotected is { } u) yield return $"duplex / unprotected   = {u}";
+        if (RatioDuplexPostgres is { } p) yield return $"duplex / postgres-sync = {p}";
+    }
+}
