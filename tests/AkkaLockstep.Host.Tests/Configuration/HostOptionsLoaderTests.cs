@@ -70,6 +70,27 @@ public sealed class HostOptionsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Snapshot_and_retention_settings_default_and_layer_like_the_others()
+    {
+        WriteConfig("host", HostFile);
+        Assert.Equal((50_000L, 200_000L), (Load().Options.SnapshotEvery, Load().Options.RetainInputs));
+        _env["LOCKSTEP_SNAPSHOT_EVERY"] = "1000";
+        _env["LOCKSTEP_RETAIN_INPUTS"] = "5000";
+        var o = Load(flags: new HostOptionsLayer { RetainInputs = 0 }).Options;
+        Assert.Equal((1000L, 0L), (o.SnapshotEvery, o.RetainInputs));
+    }
+
+    [Fact]
+    public void A_snapshot_interval_below_one_or_a_count_that_is_not_a_number_is_refused()
+    {
+        WriteConfig("host", HostFile);
+        _env["LOCKSTEP_RETAIN_INPUTS"] = "lots";
+        var errors = Assert.Throws<HostOptionsException>(() => Load(flags: new HostOptionsLayer { SnapshotEvery = 0 })).Errors;
+        Assert.Contains("snapshotEvery 0 must be at least 1 input", errors);
+        Assert.Contains("LOCKSTEP_RETAIN_INPUTS='lots' is not a number of inputs", errors);
+    }
+
+    [Fact]
     public void Data_dir_gets_the_member_name_and_becomes_absolute()
     {
         WriteConfig("host", HostFile);
