@@ -13,9 +13,13 @@ public sealed partial class ReplicaCore
     private long _incomingIndex;
 
     /// <summary>Sends the state at AppliedIndex; false while an earlier copy may still be on its way.</summary>
+    // A large copy takes longer to travel and to be made durable than a small one: resending it before it could
+    // have arrived only queues another whole copy behind it.
+    private long FullCopyResendMs => _options.SnapshotResendMs + _fullCopyBytes / _options.FullCopyAssumedBytesPerMs;
+
     private bool SendFullCopy()
     {
-        if (_now - _fullCopySentMs < _options.SnapshotResendMs) return false;
+        if (_now - _fullCopySentMs < FullCopyResendMs) return false;
         _fullCopySentMs = _now;
         var index = AppliedIndex;
         var epoch = _log.EpochAt(index);

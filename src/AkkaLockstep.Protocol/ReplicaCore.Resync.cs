@@ -20,9 +20,7 @@ public sealed partial class ReplicaCore
         get
         {
             if (Role != ReplicaRole.Primary || Solo) return 0;
-            long bytes = _peerMatch < _log.BaseIndex ? _fullCopyBytes : 0;
-            foreach (var input in _log.Range(Math.Max(_peerMatch, _log.BaseIndex) + 1, int.MaxValue)) bytes += input.Command.Length;
-            return bytes;
+            return (_peerMatch < _log.BaseIndex ? _fullCopyBytes : 0) + _log.CommandBytesFrom(Math.Max(_peerMatch, _log.BaseIndex) + 1);
         }
     }
 }

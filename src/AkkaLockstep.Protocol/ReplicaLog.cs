@@ -51,6 +51,14 @@ public sealed class ReplicaLog
         return _entries.GetRange(start, Math.Min(maxCount, _entries.Count - start));
     }
 
+    /// <summary>Command bytes of the entries from <paramref name="fromIndex"/> to the end (no copy of the entries).</summary>
+    public long CommandBytesFrom(long fromIndex)
+    {
+        long bytes = 0;
+        for (var i = (int)Math.Max(0, fromIndex - BaseIndex - 1); i < _entries.Count; i++) bytes += _entries[i].Command.Length;
+        return bytes;
+    }
+
     /// <summary>Drops entries up to <paramref name="index"/> (they are covered by a snapshot).</summary>
     public void CompactTo(long index, long epochAtIndex)
     {

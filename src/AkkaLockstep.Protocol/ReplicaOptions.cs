@@ -23,6 +23,9 @@ public sealed record ReplicaOptions
     /// <summary>A full copy the secondary has not acknowledged by then is sent again.</summary>
     public long SnapshotResendMs { get; init; } = 5000;
 
+    /// <summary>A slow pace for a full copy (travel and install), so its resend waits longer the bigger it is.</summary>
+    public long FullCopyAssumedBytesPerMs { get; init; } = 10_000;
+
     public long HeartbeatIntervalMs { get; init; } = 100;
 
     /// <summary>Silence from the peer after which a replica in a pair claims the next epoch to go on alone.</summary>
