@@ -1,5 +1,6 @@
 using AkkaLockstep.Client;
 using AkkaLockstep.Guests.Sql;
+using AkkaLockstep.Host.ClientEndpoint;
 
 namespace AkkaLockstep.Host.Tests.ClientEndpoint;
 
@@ -8,11 +9,8 @@ public sealed class SqlSessionTests
     [Fact]
     public async Task Statements_wait_out_another_sessions_transaction_and_close_rolls_back()
     {
-        using var guest = new SqlGuest();
-        var handler = new ExactlyOnceGuestHandler(guest);
-        await using var server = await TestServers.StartAsync(handler);
-        handler.Primary = server.Endpoint();
-        await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));
+        await using var sql = await SqlServer.StartAsync();
+        var client = sql.Client;
         var alice = client.OpenSqlSession("vm1");
         var bob = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyRetryMaxDelay = TimeSpan.FromMilliseconds(20) });
 
@@ -45,11 +43,8 @@ public sealed class SqlSessionTests
     [Fact]
     public async Task A_statement_busy_for_longer_than_the_busy_timeout_fails_with_a_timeout()
     {
-        using var guest = new SqlGuest();
-        var handler = new ExactlyOnceGuestHandler(guest);
-        await using var server = await TestServers.StartAsync(handler);
-        handler.Primary = server.Endpoint();
-        await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));
+        await using var sql = await SqlServer.StartAsync();
+        var client = sql.Client;
         var holder = client.OpenSqlSession("vm1");
         var waiter = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyTimeout = TimeSpan.FromMilliseconds(200) });
         (await holder.ExecuteAsync("BEGIN")).EnsureSuccess();
@@ -60,11 +55,8 @@ public sealed class SqlSessionTests
     [Fact]
     public async Task A_waiting_session_retries_as_soon_as_a_session_of_the_same_client_ends_its_transaction()
     {
-        using var guest = new SqlGuest();
-        var handler = new ExactlyOnceGuestHandler(guest);
-        await using var server = await TestServers.StartAsync(handler);
-        handler.Primary = server.Endpoint();
-        await using var client = new LockstepClient(TestServers.FastOptions(server.Endpoint()));
+        await using var sql = await SqlServer.StartAsync();
+        var client = sql.Client;
         var holder = client.OpenSqlSession("vm1");
         // A backoff this long would hold the waiter for at least 30 s after its first Busy answer: only the release wakes it.
         var slow = TimeSpan.FromSeconds(60);
@@ -81,5 +73,27 @@ public sealed class SqlSessionTests
         Assert.True(done == read, "the waiter slept out its backoff instead of retrying when the transaction ended");
         Assert.Equal(1, (await read).EnsureSuccess().Rows[0][0].AsInteger);
         Assert.Equal(1, waiter.BusyRetries);
+    }
+
+    /// <summary>A sql guest behind a client endpoint that answers as primary, and a client of it.</summary>
+    private sealed class SqlServer(SqlGuest guest, ClientEndpointServer server, LockstepClient client) : IAsyncDisposable
+    {
+        public LockstepClient Client { get; } = client;
+
+        public static async Task<SqlServer> StartAsync()
+        {
+            var guest = new SqlGuest();
+            var handler = new ExactlyOnceGuestHandler(guest);
+            var server = await TestServers.StartAsync(handler);
+            handler.Primary = server.Endpoint();
+            return new SqlServer(guest, server, new LockstepClient(TestServers.FastOptions(server.Endpoint())));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await server.DisposeAsync();
+            guest.Dispose();
+        }
     }
 }
