@@ -349,6 +349,15 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         return status;
     }
 
+    // A restart after a failure runs PostStop too (Akka's default PreRestart): register again, or clients and the
+    // command endpoint would find no replica on this host while it runs.
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        if (!_deleting) _directory.SetLocalReplica(_vm.Name, Self);
+        _log.Warning("replica of {0} on {1} restarted after: {2}", _vm.Name, _directory.Self, reason.Message);
+    }
+
     protected override void PostStop()
     {
         if (_directory.LocalReplica(_vm.Name)?.Equals(Self) == true) _directory.RemoveLocalReplica(_vm.Name);

@@ -100,7 +100,16 @@ public sealed class SqlCluster : IAsyncDisposable
             var dumps = new List<(long Applied, byte[] Snapshot)>();
             foreach (var endpoint in endpoints)
             {
-                using var dump = JsonDocument.Parse(await http.GetStringAsync(new Uri(new Uri(endpoint), $"vms/{vm}/local/dump")));
+                string body;
+                try
+                {
+                    body = await http.GetStringAsync(new Uri(new Uri(endpoint), $"vms/{vm}/local/dump"));
+                }
+                catch (HttpRequestException e)
+                {
+                    throw new Xunit.Sdk.XunitException($"{endpoint} gave no dump of {vm}: {e.Message}\n{LogTails()}");
+                }
+                using var dump = JsonDocument.Parse(body);
                 dumps.Add((dump.RootElement.GetProperty("appliedIndex").GetInt64(), Convert.FromBase64String(dump.RootElement.GetProperty("snapshotBase64").GetString()!)));
             }
             if (dumps[0].Applied == dumps[1].Applied)
