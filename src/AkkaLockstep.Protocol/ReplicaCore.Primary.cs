@@ -109,22 +109,11 @@ public sealed partial class ReplicaCore
         while (_peerNext <= _log.LastIndex && _peerNext - _peerMatch - 1 < _options.MaxUnackedEntries)
         {
             if (_peerNext <= _log.BaseIndex && !SendFullCopy()) return;
-            var entries = WithinBatchBytes(_log.Range(_peerNext, _options.MaxCatchUpEntries));
+            // Catch-up messages obey the batch byte limit too: large inputs would otherwise exceed the transport's frame size.
+            var entries = _log.Range(_peerNext, _options.MaxCatchUpEntries, _options.MaxBatchBytes);
             SendAppend(entries);
             _peerNext += entries.Count;
         }
-    }
-
-    // Catch-up messages obey the batch byte limit too: large inputs would otherwise exceed the transport's frame size.
-    private IReadOnlyList<Input> WithinBatchBytes(IReadOnlyList<Input> entries)
-    {
-        var bytes = 0;
-        for (var i = 0; i < entries.Count; i++)
-        {
-            bytes += entries[i].Command.Length;
-            if (i > 0 && bytes > _options.MaxBatchBytes) return entries.Take(i).ToList();
-        }
-        return entries;
     }
 
     private void SendAppend(IReadOnlyList<Input> entries)

@@ -43,12 +43,25 @@ public sealed class ReplicaLog
         _entries.RemoveRange(keep, _entries.Count - keep);
     }
 
-    public IReadOnlyList<Input> Range(long fromIndex, int maxCount)
+    /// <param name="maxBytes">Most command bytes in the range; the first entry is always included.</param>
+    public IReadOnlyList<Input> Range(long fromIndex, int maxCount, long maxBytes = long.MaxValue)
     {
         if (fromIndex > LastIndex) return [];
         if (fromIndex <= BaseIndex) throw new InvalidOperationException($"entry {fromIndex} was compacted");
         var start = (int)(fromIndex - BaseIndex - 1);
-        return _entries.GetRange(start, Math.Min(maxCount, _entries.Count - start));
+        var count = Math.Min(maxCount, _entries.Count - start);
+        if (maxBytes < long.MaxValue)
+        {
+            long bytes = _entries[start].Command.Length;
+            for (var n = 1; n < count; n++)
+            {
+                bytes += _entries[start + n].Command.Length;
+                if (bytes <= maxBytes) continue;
+                count = n;
+                break;
+            }
+        }
+        return _entries.GetRange(start, count);
     }
 
     /// <summary>Command bytes of the entries from <paramref name="fromIndex"/> to the end (no copy of the entries).</summary>

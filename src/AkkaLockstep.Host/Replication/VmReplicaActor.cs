@@ -235,12 +235,13 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     }
 
     // What client locates read: a secondary taking over names itself well before its role changes.
+    // Runs after every batch of effects: compared field by field so the common case allocates nothing.
     private void PublishLocalState()
     {
-        var state = new LocalReplicaState(_core.Role, _core.Epoch, _core.ClientHint);
-        if (state == _published) return;
-        _published = state;
-        _directory.SetLocalState(_vm.Name, state);
+        var hint = _core.ClientHint;
+        if (_published is { } p && p.Role == _core.Role && p.Epoch == _core.Epoch && p.ClientHint == hint) return;
+        _published = new LocalReplicaState(_core.Role, _core.Epoch, hint);
+        _directory.SetLocalState(_vm.Name, _published);
     }
 
     /// <summary>The witness is found by membership; without one, claims wait (the core retries) and the VM stalls safely.</summary>
