@@ -17,6 +17,8 @@ internal static class AkkaHocon
           throughput = 100
           dedicated-thread-pool { thread-count = 2 }
         }
+        # Disk mirrors write whole checkpoints: a thread each, away from the replicas and the shared pool.
+        lockstep-disk-dispatcher { type = PinnedDispatcher }
         akka {
           loglevel = INFO
           stdout-loglevel = WARNING

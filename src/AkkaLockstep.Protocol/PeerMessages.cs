@@ -36,3 +36,10 @@ public sealed record Probe(long PromisedEpoch, long LastEpoch, long LastIndex, R
 /// </summary>
 public sealed record SnapshotChunk(long Epoch, long SnapshotIndex, long SnapshotEpoch, long Offset, long TotalLength,
     byte[] Data, byte[] Digest) : PeerMessage;
+
+/// <summary>
+/// Secondary to primary: of the full copy of the state at SnapshotIndex it holds the first Offset bytes in order (all
+/// of them: it has the copy, or needs none). Gap: a piece arrived that does not follow them (one was lost, or this
+/// replica restarted): the primary goes on from Offset.
+/// </summary>
+public sealed record CopyAck(long Epoch, long SnapshotIndex, long Offset, bool Gap) : PeerMessage;

@@ -4,38 +4,121 @@ namespace AkkaLockstep.Protocol;
 
 /// <summary>
 /// Full copy: a secondary that needs entries the primary has already compacted away gets the primary's machine
-/// state instead, in checksummed pieces, and then the entries after it as ordinary appends.
+/// state instead, in checksummed pieces, and then the entries after it as ordinary appends. The primary keeps at
+/// most <see cref="ReplicaOptions.CopyWindowBytes"/> unacknowledged on the way (the copy shares the link with
+/// heartbeats and client traffic); the secondary acknowledges what it holds in order, so after a lost piece or a
+/// cut the copy resumes where the secondary stands instead of starting again.
 /// </summary>
 public sealed partial class ReplicaCore
 {
-    private long _fullCopySentMs = long.MinValue / 2;
-    private MemoryStream? _incoming;
-    private long _incomingIndex;
+    private OutgoingCopy? _copyOut;
+    private IncomingCopy? _copyIn;
 
-    /// <summary>Sends the state at AppliedIndex; false while an earlier copy may still be on its way.</summary>
-    // A large copy takes longer to travel and to be made durable than a small one: resending it before it could
-    // have arrived only queues another whole copy behind it.
-    private long FullCopyResendMs => _options.SnapshotResendMs + _fullCopyBytes / _options.FullCopyAssumedBytesPerMs;
-
-    private bool SendFullCopy()
+    private sealed class OutgoingCopy(long index, long epoch, byte[] state, long now)
     {
-        if (_now - _fullCopySentMs < FullCopyResendMs) return false;
-        _fullCopySentMs = _now;
-        var index = AppliedIndex;
-        var epoch = _log.EpochAt(index);
-        var state = _machine.Snapshot();
-        var digest = SHA256.HashData(state);
-        _fullCopyBytes = state.Length;
-        Emit(new Notice($"{Peer} needs entry {_peerNext}, which was compacted: sending a full copy of the state at index {index} " +
-                        $"({state.Length} bytes)"));
-        for (var offset = 0; offset < state.Length; offset += _options.SnapshotChunkBytes)
+        public long Index { get; } = index;
+        public long SnapshotEpoch { get; } = epoch;
+        public byte[] State { get; } = state;
+        public byte[] Digest { get; } = SHA256.HashData(state);
+        public long Sent { get; set; }
+        public long Acked { get; set; }
+        public long ProgressMs { get; set; } = now;
+        // The offset a gap report already rewound to: the other pieces in flight report the same gap. A gap below what
+        // the peer acknowledged means it lost its partial copy (it restarted): that is honoured too.
+        public long RewoundTo { get; set; } = -1;
+    }
+
+    private sealed class IncomingCopy(long index, byte[] digest, long totalLength)
+    {
+        public long Index { get; } = index;
+        public byte[] Digest { get; } = digest;
+        public byte[] State { get; } = new byte[totalLength];
+        public long Length { get; set; }
+        public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    }
+
+    /// <summary>Bytes of a full copy still to reach the peer (0 when none is under way).</summary>
+    private long CopyBytesOwed => _copyOut is { } copy && _peerMatch < copy.Index ? copy.State.Length - copy.Acked : 0;
+
+    /// <summary>
+    /// Sends the next pieces of the copy the peer needs, starting one at AppliedIndex if none is under way.
+    /// True once the peer acknowledged every piece: the entries after the copy may follow it.
+    /// </summary>
+    private bool PumpFullCopy(bool fresh = false)
+    {
+        if (fresh || _copyOut is null || _copyOut.Index < _log.BaseIndex) StartCopy();
+        var copy = _copyOut!;
+        if (copy.Sent > copy.Acked && _now - copy.ProgressMs >= _options.CopyStallMs)
         {
-            var size = Math.Min(_options.SnapshotChunkBytes, state.Length - offset);
-            Emit(new SendToPeer(new SnapshotChunk(Epoch, index, epoch, offset, state.Length, state.AsSpan(offset, size).ToArray(), digest)));
+            // Nothing acknowledged for a while (a cut, lost pieces): go on from what the peer holds.
+            copy.Sent = copy.Acked;
+            copy.ProgressMs = _now;
         }
-        _peerNext = index + 1;
-        _peerRewind = 0;
+        else if (copy.Acked == copy.State.Length && _now - copy.ProgressMs >= FullCopyInstallWaitMs(copy.State.Length))
+        {
+            // The peer held every piece but still needs the state: its install failed or it restarted. Again from the start.
+            copy.Sent = copy.Acked = 0;
+            copy.RewoundTo = -1;
+            copy.ProgressMs = _now;
+        }
+        while (copy.Sent < copy.State.Length && copy.Sent - copy.Acked < _options.CopyWindowBytes)
+        {
+            var size = (int)Math.Min(_options.SnapshotChunkBytes, copy.State.Length - copy.Sent);
+            Emit(new SendToPeer(new SnapshotChunk(Epoch, copy.Index, copy.SnapshotEpoch, copy.Sent, copy.State.Length,
+                copy.State.AsSpan((int)copy.Sent, size).ToArray(), copy.Digest)));
+            copy.Sent += size;
+        }
+        // Entries after the copy follow only once the peer holds all of it: until then its answers to them would
+        // only repeat that it lacks the state.
+        if (copy.Acked < copy.State.Length) return false;
+        _peerNext = Math.Max(_peerNext, copy.Index + 1);
         return true;
+    }
+
+    // Installing a large copy (restore, then make it durable) takes longer than a small one.
+    private long FullCopyInstallWaitMs(long bytes) => _options.SnapshotResendMs + bytes / _options.FullCopyAssumedBytesPerMs;
+
+    private void StartCopy()
+    {
+        var index = AppliedIndex;
+        _copyOut = new OutgoingCopy(index, _log.EpochAt(index), _machine.Snapshot(), _now);
+        Emit(new Notice($"{Peer} needs entry {_peerNext}: sending a full copy of the state at index {index} ({_copyOut.State.Length} bytes)"));
+    }
+
+    /// <summary>A restarted peer lost any copy it was receiving.</summary>
+    private void RestartCopyForNewPeer()
+    {
+        if (_copyOut is not { } copy) return;
+        copy.Sent = copy.Acked = 0;
+        copy.RewoundTo = -1;
+        copy.ProgressMs = _now;
+    }
+
+    private void OnCopyAck(CopyAck ack)
+    {
+        if (ack.Epoch > Epoch)
+        {
+            StepDown(ack.Epoch);
+            return;
+        }
+        if (Role != ReplicaRole.Primary || ack.Epoch < Epoch || _copyOut is not { } copy || ack.SnapshotIndex != copy.Index) return;
+        _peerHeardMs = _now;
+        if (ack.Offset > copy.Acked)
+        {
+            copy.Acked = Math.Min(ack.Offset, copy.State.Length);
+            copy.Sent = Math.Max(copy.Sent, copy.Acked);
+            copy.ProgressMs = _now;
+            copy.RewoundTo = -1;
+            _peerProgressMs = _now;
+        }
+        else if (ack.Gap && ack.Offset < copy.Sent && ack.Offset != copy.RewoundTo)
+        {
+            copy.Sent = ack.Offset;
+            copy.Acked = ack.Offset;
+            copy.RewoundTo = ack.Offset;
+            copy.ProgressMs = _now;
+        }
+        if (_peerNext <= _log.BaseIndex || copy.Sent < copy.State.Length) SendToPeerWhileRoom();
     }
 
     private void OnSnapshotChunk(SnapshotChunk chunk)
@@ -53,30 +136,56 @@ public sealed partial class ReplicaCore
         if (chunk.Epoch > Epoch || Role != ReplicaRole.Secondary) FollowEpoch(chunk.Epoch);
         // Already at or past that state: the entries after it arrive as appends. A diverged replica takes the copy
         // whatever its index: it is the repair.
-        if (chunk.SnapshotIndex <= AppliedIndex && !Diverged) return;
-        if (chunk.Offset == 0)
+        if (chunk.SnapshotIndex <= AppliedIndex && !Diverged)
         {
-            _incoming = new MemoryStream();
-            _incomingIndex = chunk.SnapshotIndex;
-        }
-        // A piece out of order (one was lost, or a newer copy started) spoils this copy; the primary sends it again.
-        if (_incoming is null || chunk.SnapshotIndex != _incomingIndex || chunk.Offset != _incoming.Length ||
-            chunk.Offset + chunk.Data.Length > chunk.TotalLength)
-        {
-            _incoming = null;
+            Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, chunk.TotalLength, false)));
             return;
         }
-        _incoming.Write(chunk.Data);
-        if (_incoming.Length < chunk.TotalLength) return;
-        var state = _incoming.ToArray();
-        _incoming = null;
-        if (!SHA256.HashData(state).AsSpan().SequenceEqual(chunk.Digest))
+        if (chunk.TotalLength is < 0 or > MaxCopyBytes || chunk.Offset < 0 || chunk.Offset + chunk.Data.Length > chunk.TotalLength)
         {
-            Emit(new Alarm($"a full copy from {Peer} at index {chunk.SnapshotIndex} failed its checksum; waiting for it again"));
+            Emit(new Alarm($"{Peer} sent a piece of a full copy that cannot be part of one (offset {chunk.Offset}, " +
+                           $"{chunk.Data.Length} bytes of {chunk.TotalLength}); ignored"));
             return;
         }
-        InstallFullCopy(chunk.SnapshotIndex, chunk.SnapshotEpoch, state);
+        if (_copyIn is null || _copyIn.Index != chunk.SnapshotIndex || !_copyIn.Digest.AsSpan().SequenceEqual(chunk.Digest) ||
+            _copyIn.State.Length != chunk.TotalLength)
+        {
+            // A copy of another state: start it if this is its beginning, otherwise ask for its beginning.
+            _copyIn?.Hash.Dispose();
+            _copyIn = null;
+            if (chunk.Offset != 0)
+            {
+                Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, 0, true)));
+                return;
+            }
+            _copyIn = new IncomingCopy(chunk.SnapshotIndex, chunk.Digest, chunk.TotalLength);
+        }
+        var copy = _copyIn;
+        if (chunk.Offset != copy.Length)
+        {
+            // A piece again (a resend) or after a gap (one was lost): say where this copy stands.
+            Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, copy.Length, chunk.Offset > copy.Length)));
+            return;
+        }
+        chunk.Data.CopyTo(copy.State, copy.Length);
+        copy.Hash.AppendData(chunk.Data);
+        copy.Length += chunk.Data.Length;
+        Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, copy.Length, false)));
+        if (copy.Length < copy.State.Length) return;
+        _copyIn = null;
+        var digest = copy.Hash.GetHashAndReset();
+        copy.Hash.Dispose();
+        if (!digest.AsSpan().SequenceEqual(chunk.Digest))
+        {
+            Emit(new Alarm($"a full copy from {Peer} at index {chunk.SnapshotIndex} failed its checksum; asking for it again"));
+            Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, 0, true)));
+            return;
+        }
+        InstallFullCopy(chunk.SnapshotIndex, chunk.SnapshotEpoch, copy.State);
     }
+
+    /// <summary>Largest state a full copy may announce: a peer announcing more is lying or broken.</summary>
+    public const long MaxCopyBytes = 2_000_000_000;
 
     private void InstallFullCopy(long index, long epoch, byte[] state)
     {

@@ -38,6 +38,7 @@ public sealed partial class ReplicaCore
                     _peerIncarnation = probe.Incarnation;
                     _peerNext = _log.LastIndex + 1;
                     _peerRewind = 0;
+                    RestartCopyForNewPeer();
                 }
                 SendAppend([]);
                 return;

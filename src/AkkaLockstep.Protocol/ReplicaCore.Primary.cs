@@ -28,7 +28,6 @@ public sealed partial class ReplicaCore
     private long _lastCheckSent;
     private string? _peerIncarnation;
     private string? _peerRepairIncarnation;
-    private long _peerRepairMs = long.MinValue / 2;
     private bool _simplex;
     // Highest index this primary may have committed without its peer holding it; see Append.TakeoverIndex.
     private long _takeoverIndex;
@@ -108,7 +107,7 @@ public sealed partial class ReplicaCore
         if (Solo) return;
         while (_peerNext <= _log.LastIndex && _peerNext - _peerMatch - 1 < _options.MaxUnackedEntries)
         {
-            if (_peerNext <= _log.BaseIndex && !SendFullCopy()) return;
+            if (_peerNext <= _log.BaseIndex && !PumpFullCopy()) return;
             // Catch-up messages obey the batch byte limit too: large inputs would otherwise exceed the transport's frame size.
             var entries = _log.Range(_peerNext, _options.MaxCatchUpEntries, _options.MaxBatchBytes);
             SendAppend(entries);
@@ -149,13 +148,14 @@ public sealed partial class ReplicaCore
         if (reply.Diverged)
         {
             // Repair: the secondary's state is replaced by a full copy of this primary's (the copy clears its flag).
-            if (_peerRepairIncarnation != reply.Incarnation || _now - _peerRepairMs >= _options.SnapshotResendMs)
+            // Its replies say so until the copy is installed: a copy still moving is not started again.
+            var underWay = _copyOut is { } copy && _now - copy.ProgressMs < FullCopyInstallWaitMs(copy.State.Length);
+            if (_peerRepairIncarnation != reply.Incarnation || !underWay)
             {
                 Emit(new Alarm($"divergence reported by {Peer}: replicas' hash chains differ; repairing it with a full copy"));
                 _peerRepairIncarnation = reply.Incarnation;
-                _peerRepairMs = _now;
-                _fullCopySentMs = long.MinValue / 2;
-                if (SendFullCopy()) return;
+                PumpFullCopy(fresh: true);
+                return;
             }
         }
         _peerAnswered = true;
@@ -165,6 +165,7 @@ public sealed partial class ReplicaCore
             {
                 _peerMatch = Math.Min(reply.MatchIndex, _log.LastIndex);
                 _peerProgressMs = _now;
+                if (_copyOut is { } done && _peerMatch >= done.Index) _copyOut = null;
                 if (_peerMatch >= _peerRewind) _peerRewind = 0;
             }
             _peerNext = Math.Max(_peerNext, _peerMatch + 1);
@@ -271,6 +272,8 @@ public sealed partial class ReplicaCore
         _peerProgressMs = _now;
         _peerHeardMs = _now;
         _lastCheckSent = 0;
+        _copyOut = null;
+        _copyIn = null;
         _uncommittedBatchEnds.Clear();
         _inLog.Clear();
         // Entries inherited from earlier epochs commit once the peer matches; retries attach to them.

@@ -3,7 +3,6 @@ namespace AkkaLockstep.Protocol;
 /// <summary>What a primary can tell about its peer's catch-up (see <see cref="ResyncProgress"/>).</summary>
 public sealed partial class ReplicaCore
 {
-    private long _fullCopyBytes;
     // Until the peer answered an append in this term, its matched index (0) says nothing about where it is.
     private bool _peerAnswered;
 
@@ -20,7 +19,7 @@ public sealed partial class ReplicaCore
         get
         {
             if (Role != ReplicaRole.Primary || Solo) return 0;
-            return (_peerMatch < _log.BaseIndex ? _fullCopyBytes : 0) + _log.CommandBytesFrom(Math.Max(_peerMatch, _log.BaseIndex) + 1);
+            return CopyBytesOwed + _log.CommandBytesFrom(Math.Max(_peerMatch, _log.BaseIndex) + 1);
         }
     }
 }

@@ -104,9 +104,25 @@ public sealed partial class ReplicaCore
         Epoch = Math.Max(Epoch, epoch);
     }
 
+    /// <summary>
+    /// The disk a snapshot names could not be loaded (missing, truncated, damaged): this replica keeps its promised
+    /// epoch but holds no state and no entries, so it never wins a claim against a peer that holds any, and its
+    /// peer rebuilds it with a full copy. The journal entries after the snapshot no longer follow anything it holds.
+    /// </summary>
+    public void RecoverLostDisk(long epoch)
+    {
+        EnsureNotStarted();
+        Epoch = Math.Max(Epoch, epoch);
+        // Nothing was restored: the machine is still the empty one it was created with, and the log is empty.
+        _diskLost = true;
+    }
+
+    private bool _diskLost;
+
     public void RecoverEntries(IReadOnlyList<Input> entries)
     {
         EnsureNotStarted();
+        if (_diskLost) return;
         foreach (var input in entries)
         {
             if (input.Index <= _log.BaseIndex) continue;
@@ -118,6 +134,7 @@ public sealed partial class ReplicaCore
     public void RecoverTruncate(long fromIndex)
     {
         EnsureNotStarted();
+        if (_diskLost) return;
         if (fromIndex > _log.BaseIndex) _log.TruncateFrom(fromIndex);
     }
 
@@ -156,6 +173,7 @@ public sealed partial class ReplicaCore
             case PeerReceived { Message: AppendReply reply }: OnAppendReply(reply); break;
             case PeerReceived { Message: Probe probe }: OnProbe(probe); break;
             case PeerReceived { Message: SnapshotChunk chunk }: OnSnapshotChunk(chunk); break;
+            case PeerReceived { Message: CopyAck ack }: OnCopyAck(ack); break;
             case Tick: OnTick(); break;
             case EpochGranted granted: OnEpochGranted(granted.Epoch, granted.RequestedAtMs); break;
             case LeaseAnswered answer: OnLeaseAnswered(answer); break;
@@ -272,6 +290,12 @@ public sealed partial class ReplicaCore
         return new ReplicaSnapshot(Epoch, AppliedIndex, _log.EpochAt(AppliedIndex) is var e and >= 0 ? e : _log.BaseEpoch,
             _machine.Snapshot(), tail);
     }
+
+    /// <summary>The epoch of the entry at <paramref name="index"/> (applied, so known or at the compaction base).</summary>
+    public long AppliedEpochAt(long index) => _log.EpochAt(index) is var e and >= 0 ? e : _log.BaseEpoch;
+
+    /// <summary>The log entries after <paramref name="index"/> still in memory (a checkpoint's tail).</summary>
+    public IReadOnlyList<Input> TailAfter(long index) => _log.Range(Math.Max(index, _log.BaseIndex) + 1, int.MaxValue);
 
     /// <summary>Drops applied entries from memory, keeping <paramref name="retain"/> of them for a lagging peer.</summary>
     public void Compact(long retain)

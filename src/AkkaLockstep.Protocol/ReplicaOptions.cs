@@ -20,10 +20,16 @@ public sealed record ReplicaOptions
     /// <summary>Size of the pieces a full copy of the machine state travels in.</summary>
     public int SnapshotChunkBytes { get; init; } = 1 << 20;
 
-    /// <summary>A full copy the secondary has not acknowledged by then is sent again.</summary>
+    /// <summary>How long a peer that holds a whole full copy is given to install it (plus its size at the assumed pace below).</summary>
     public long SnapshotResendMs { get; init; } = 5000;
 
-    /// <summary>A slow pace for a full copy (travel and install), so its resend waits longer the bigger it is.</summary>
+    /// <summary>Most bytes of a full copy on the way unacknowledged: the copy must not crowd out heartbeats and clients.</summary>
+    public long CopyWindowBytes { get; init; } = 8 << 20;
+
+    /// <summary>A full copy the peer acknowledged no more of for this long goes on from what it acknowledged (lost pieces or acks).</summary>
+    public long CopyStallMs { get; init; } = 1000;
+
+    /// <summary>A slow pace for installing a full copy, so a peer that got every piece is given longer the bigger it is.</summary>
     public long FullCopyAssumedBytesPerMs { get; init; } = 10_000;
 
     public long HeartbeatIntervalMs { get; init; } = 100;

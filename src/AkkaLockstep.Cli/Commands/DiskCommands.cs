@@ -6,13 +6,13 @@ using AkkaLockstep.Host.Api;
 
 namespace AkkaLockstep.Cli.Commands;
 
-/// <summary>`lockstep disk status`: every replica's disk (applied index, digest) and the resync of any that lags.</summary>
+/// <summary>`lockstep disk status`: every replica's disk (applied index, digest, disk file) and the resync of any that lags.</summary>
 internal static class DiskCommands
 {
     public static Command Create(CliEnvironment environment)
     {
         var disk = new Command("disk", "Inspect the replicas' disks.");
-        var status = new Command("status", "Each VM's replicas: state, applied index, digest, and resync progress (percent, lag, ETA).");
+        var status = new Command("status", "Each VM's replicas: state, applied index, digest, disk file (index, size), and resync progress (percent, lag, ETA).");
         var (endpoint, json) = VmCommands.AddEndpointOptions(status);
         status.SetHandler(environment, async (parse, context, ct) =>
         {
@@ -29,9 +29,15 @@ internal static class DiskCommands
                 await context.Output.WriteLineAsync("no protected VMs");
                 return 0;
             }
-            var table = new Table("VM", "HOST", "ROLE", "STATE", "APPLIED", "DIGEST", "LAG", "RESYNC");
+            var table = new Table("VM", "HOST", "ROLE", "STATE", "APPLIED", "DIGEST", "DISK", "LAG", "RESYNC");
             foreach (var r in rows)
                 table.Add(r.Vm, r.Host, r.Role, r.State, r.AppliedIndex.ToString(), r.Digest.Length > 12 ? r.Digest[..12] : r.Digest,
+                    r.Disk switch
+                    {
+                        null => "-",
+                        { Error: not null } => "LOST (being rebuilt)",
+                        { } d => $"@{d.Index}, {ResyncText.Bytes(d.Bytes)}",
+                    },
                     r.Resync is { } lag ? $"{lag.LagInputs} inputs, {ResyncText.Bytes(lag.LagBytes)}" : "-",
                     r.Resync is { } resync ? $"{resync.Percent:0.0}% ETA {(resync.EtaSeconds is { } eta ? $"{eta:0.0} s" : "unknown")}" : "-");
             table.WriteTo(context.Output);
@@ -47,8 +53,9 @@ internal static class DiskCommands
         var primary = vm.Replicas.FirstOrDefault(r => r.Role == "primary");
         var resync = replica.Role != "primary" ? primary?.Resync : null;
         var state = resync is not null ? "resyncing" : replica.State;
-        return new DiskRow(vm.Name, replica.Host, replica.Role, state, replica.AppliedIndex, replica.Digest, resync);
+        return new DiskRow(vm.Name, replica.Host, replica.Role, state, replica.AppliedIndex, replica.Digest, replica.Disk, resync);
     }
 
-    private sealed record DiskRow(string Vm, string Host, string Role, string State, long AppliedIndex, string Digest, ResyncInfo? Resync);
+    private sealed record DiskRow(string Vm, string Host, string Role, string State, long AppliedIndex, string Digest, DiskInfo? Disk,
+        ResyncInfo? Resync);
 }

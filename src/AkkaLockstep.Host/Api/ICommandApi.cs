@@ -63,7 +63,13 @@ public sealed record VmInfo(string Name, string Kind, IReadOnlyList<string> Host
 /// <summary>VerifiedIndex: on a secondary, the highest index where its hash chain matched the primary's.</summary>
 public sealed record ReplicaInfo(string Vm, string Host, string Role, string State, long Epoch,
     long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest, long VerifiedIndex = 0,
-    ResyncInfo? Resync = null);
+    ResyncInfo? Resync = null, DiskInfo? Disk = null);
+
+/// <summary>
+/// A replica's disk file: the applied index it holds, its size and digest; Error says why the disk could not be loaded
+/// (the replica then waits for a full copy from its peer).
+/// </summary>
+public sealed record DiskInfo(long Index, long Bytes, string Digest, string? Error);
 
 /// <summary>On a primary whose peer catches up: share of the gap closed, what is left, the pace and the time still needed (null: not shrinking).</summary>
 public sealed record ResyncInfo(double Percent, long LagInputs, long LagBytes, double InputsPerSecond, double? EtaSeconds);

@@ -156,7 +156,8 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
     private static ReplicaInfo ToInfo(ReplicaStatusProto s) =>
         new(s.Vm, s.Host, string.IsNullOrEmpty(s.Role) ? "unknown" : s.Role, s.State, s.Epoch, s.LastIndex, s.CommitIndex,
             s.AppliedIndex, s.HashChain, s.Digest, s.VerifiedIndex,
-            s.Resyncing ? new ResyncInfo(s.ResyncPercent, s.LagInputs, s.LagBytes, s.ResyncInputsPerSecond, s.ResyncEtaSeconds < 0 ? null : s.ResyncEtaSeconds) : null);
+            s.Resyncing ? new ResyncInfo(s.ResyncPercent, s.LagInputs, s.LagBytes, s.ResyncInputsPerSecond, s.ResyncEtaSeconds < 0 ? null : s.ResyncEtaSeconds) : null,
+            s.Exists ? new DiskInfo(s.DiskIndex, s.DiskBytes, s.DiskDigest, string.IsNullOrEmpty(s.DiskError) ? null : s.DiskError) : null);
 
     private async Task<PlacementCommandResultProto> AskCoordinator(object command)
     {

@@ -60,6 +60,9 @@ public static class ProtoMapping
                     TotalLength = c.TotalLength, Data = ByteString.CopyFrom(c.Data), Digest = ByteString.CopyFrom(c.Digest),
                 };
                 break;
+            case CopyAck k:
+                envelope.CopyAck = new CopyAckProto { Epoch = k.Epoch, SnapshotIndex = k.SnapshotIndex, Offset = k.Offset, Gap = k.Gap };
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name);
         }
@@ -81,6 +84,8 @@ public static class ProtoMapping
         PeerEnvelopeProto.BodyOneofCase.SnapshotChunk => new SnapshotChunk(envelope.SnapshotChunk.Epoch,
             envelope.SnapshotChunk.SnapshotIndex, envelope.SnapshotChunk.SnapshotEpoch, envelope.SnapshotChunk.Offset,
             envelope.SnapshotChunk.TotalLength, envelope.SnapshotChunk.Data.ToByteArray(), envelope.SnapshotChunk.Digest.ToByteArray()),
+        PeerEnvelopeProto.BodyOneofCase.CopyAck => new CopyAck(envelope.CopyAck.Epoch, envelope.CopyAck.SnapshotIndex,
+            envelope.CopyAck.Offset, envelope.CopyAck.Gap),
         _ => null,
     };
 

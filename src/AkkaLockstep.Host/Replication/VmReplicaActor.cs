@@ -3,6 +3,8 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using AkkaLockstep.Guests;
+using AkkaLockstep.Host.Api;
+using AkkaLockstep.Host.Disk;
 using AkkaLockstep.Host.Placement;
 using AkkaLockstep.Host.Witness;
 using AkkaLockstep.Protocol;
@@ -15,7 +17,9 @@ namespace AkkaLockstep.Host.Replication;
 /// <summary>
 /// One replica of one VM: a thin shell around <see cref="ReplicaCore"/>. It replays the journal into the core,
 /// feeds it client requests, peer messages, journal completions, witness answers and ticks, and executes the
-/// effects it returns (one journal event per batch of inputs).
+/// effects it returns (one journal event per batch of inputs). Now and then it checkpoints the machine state as a
+/// disk file (written by its <see cref="DiskMirrorActor"/>); a small snapshot naming that file lets the journal be
+/// truncated up to it.
 /// </summary>
 public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
 {
@@ -25,13 +29,28 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly long _clockBase = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-    private long _lastSnapshotIndex;
     private bool _deleting;
-    // A full copy from the peer being saved: its persist op, the snapshot's sequence number once it is being
-    // written, and the newest later write that completed meanwhile (writes complete in order for the core).
+    private readonly IActorRef _disk;
+    // The newest durable disk (named by a saved snapshot), and why none could be loaded at recovery.
+    private DiskInfo _diskInfo = new(0, 0, "", null);
+    // Checkpoint pacing: inputs applied and journal bytes written since the last checkpoint was started.
+    private long _checkpointStartIndex;
+    private long _journalBytesSinceCheckpoint;
+    private bool _checkpointing;
+    // Bumped by every full copy installed: a checkpoint captured before it describes a state that was replaced.
+    private long _generation;
+    // Disk files written or being written whose snapshots are not yet saved: they must survive a clean-up.
+    private readonly HashSet<long> _disksInFlight = [];
+    private readonly Dictionary<long, PendingDisk> _savingBySequenceNr = new();
+    // A full copy from the peer being saved: its persist op and the newest later write that completed meanwhile
+    // (writes complete in order for the core).
     private long _installOp;
-    private long _installSequenceNr = -1;
+    private PersistSnapshot? _install;
     private long _heldPersisted;
+
+    private sealed record CaptureCheckpoint(long Index, long AppliedEpoch, long Generation);
+
+    private sealed record PendingDisk(long Index, long AppliedEpoch, DiskMirrorActor.DiskWritten Written, bool Install);
     // Verify inputs need distinct request numbers within the verify session; the clock keeps them distinct across restarts.
     private long _verifyRequestNo = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
 
@@ -47,7 +66,10 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         var incarnation = $"{self}/{Guid.NewGuid():N}";
         _core = new ReplicaCore(self, vm.PeerOf(self), vm.Hosts[0] == self, incarnation, GuestCatalog.Create(vm.Kind),
             (ulong)Random.Shared.NextInt64(), new ReplicaOptions { WitnessRestartHoldMs = WitnessActor.MaxLeaseMs });
+        _disk = Context.ActorOf(DiskMirrorActor.Props(DiskFolder));
     }
+
+    private string DiskFolder => Path.Combine(_directory.Options.DataDir, "disks", _vm.Name);
 
     public const string Dispatcher = "lockstep-replica-dispatcher";
 
@@ -67,9 +89,13 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
+            case SnapshotOffer { Snapshot: DiskCheckpointProto checkpoint }:
+                RecoverDisk(checkpoint);
+                break;
             case SnapshotOffer { Snapshot: ReplicaSnapshotProto snapshot }:
+                // Written before disks were files: the machine state is inside the snapshot.
                 _core.RecoverSnapshot(snapshot.FromProto());
-                _lastSnapshotIndex = snapshot.AppliedIndex;
+                _checkpointStartIndex = snapshot.AppliedIndex;
                 break;
             case EpochPromisedEvent e: _core.RecoverEpoch(e.Epoch); break;
             case EntriesAppendedEvent e: _core.RecoverEntries(e.Entries.FromProto()); break;
@@ -77,6 +103,10 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case RecoveryCompleted:
                 _log.Info("replica {0} of {1} recovered: last index {2}, applied {3}, epoch {4}",
                     _directory.Self, _vm.Name, _core.LastIndex, _core.AppliedIndex, _core.Epoch);
+                if (_diskInfo.Error is { } lost)
+                    _log.Error("ALARM {0} on {1}: its disk could not be loaded ({2}); the replica starts empty, never serves " +
+                               "before its peer rebuilt it with a full copy", _vm.Name, _directory.Self, lost);
+                else _disk.Tell(new DiskMirrorActor.KeepOnly([_diskInfo.Index]));
                 Execute(_core.Start(Now));
                 Timers.StartPeriodicTimer("tick", ReplicaTick.Instance, TimeSpan.FromMilliseconds(20));
                 Timers.StartPeriodicTimer("verify", PeriodicVerify.Instance, Context.System.Settings.Config.GetTimeSpan("lockstep.verify-every", TimeSpan.FromMinutes(10)));
@@ -115,7 +145,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 break;
             case ReplicaTick:
                 Execute(_core.Handle(Tick.Instance, Now));
-                MaybeSnapshot();
+                MaybeCheckpoint();
                 if (_core.PeerCatchingUp) _resync.Observe(Now, _core.PeerMatchIndex, _core.LastIndex);
                 else if (_resync.Active) _resync.Stop();
                 break;
@@ -139,18 +169,27 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case DumpRequest:
                 Sender.Tell(new DumpResponse(_core.AppliedIndex, _vm.Kind, _core.Guest.Snapshot()));
                 break;
-            case SaveSnapshotSuccess success:
-                DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
-                // Recovery starts at this snapshot: the events before it are never read again.
-                DeleteMessages(success.Metadata.SequenceNr);
-                _core.Compact(_directory.Options.RetainInputs);
-                if (_installOp > 0 && success.Metadata.SequenceNr == _installSequenceNr) InstallSaved();
+            case DiskMirrorActor.DiskWritten written:
+                DiskWritten(written);
                 break;
-            case SaveSnapshotFailure failure when _installOp > 0 && failure.Metadata.SequenceNr == _installSequenceNr:
+            case DiskMirrorActor.DiskWriteFailed failed:
+                _disksInFlight.Remove(failed.Index);
                 // The copy is not durable: start again from the journal; the peer sends the copy again.
-                throw new InvalidOperationException($"saving the full copy of {_vm.Name} from the peer failed: {failure.Cause.Message}");
-            case SaveSnapshotFailure failure:
-                _log.Warning("snapshot of {0} failed: {1}", _vm.Name, failure.Cause.Message);
+                if (_install?.Snapshot.AppliedIndex == failed.Index)
+                    throw new IOException($"writing the full copy of {_vm.Name} from the peer to disk failed: {failed.Error}");
+                _checkpointing = false;
+                _log.Warning("checkpoint of {0} at input {1} failed (the journal keeps growing until a later one): {2}", _vm.Name,
+                    failed.Index, failed.Error);
+                break;
+            case SaveSnapshotSuccess success when _savingBySequenceNr.Remove(success.Metadata.SequenceNr, out var saved):
+                SnapshotSaved(success.Metadata.SequenceNr, saved);
+                break;
+            case SaveSnapshotFailure failure when _savingBySequenceNr.Remove(failure.Metadata.SequenceNr, out var unsaved):
+                _disksInFlight.Remove(unsaved.Index);
+                if (unsaved.Install)
+                    throw new InvalidOperationException($"saving the full copy of {_vm.Name} from the peer failed: {failure.Cause.Message}");
+                _checkpointing = false;
+                _log.Warning("checkpoint of {0} failed: {1}", _vm.Name, failure.Cause.Message);
                 break;
             case DeleteMessagesFailure failure:
                 _log.Warning("truncating the journal of {0} failed (it keeps growing until a later snapshot): {1}", _vm.Name, failure.Cause.Message);
@@ -158,6 +197,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case Unprotect:
                 _deleting = true;
                 _directory.RemoveLocalReplica(_vm.Name);
+                DeleteDiskFolder();
                 DeleteSnapshots(SnapshotSelectionCriteria.Latest);
                 DeleteMessages(long.MaxValue);
                 break;
@@ -171,6 +211,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             switch (effect)
             {
                 case PersistEntries e:
+                    foreach (var entry in e.Entries) _journalBytesSinceCheckpoint += entry.Command.Length;
                     var appended = new EntriesAppendedEvent();
                     appended.Entries.AddRange(e.Entries.Select(ProtoMapping.ToProto));
                     var entriesOp = e.OpId;
@@ -185,7 +226,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     PersistAsync(new LogTruncatedEvent { FromIndex = t.FromIndex }, _ => Persisted(truncateOp));
                     break;
                 case PersistSnapshot p:
-                    SaveInstalledCopy(p);
+                    WriteInstalledCopy(p);
                     break;
                 case SendToPeer send:
                     if (_core.Peer is { } peer && !_directory.Faults.Cuts(peer)) _directory.PeerManager(peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
@@ -289,35 +330,124 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// Saves a full copy from the peer as this replica's snapshot. It is taken after a marker event, so every journal
-    /// write issued before it has a lower sequence number and recovery never replays those entries over the copy.
+    /// Makes a full copy from the peer this replica's disk: the disk file, then a snapshot naming it. Entries appended
+    /// after the copy meanwhile are acknowledged to the core only after it (writes complete in order for the core).
     /// </summary>
-    private void SaveInstalledCopy(PersistSnapshot copy)
+    private void WriteInstalledCopy(PersistSnapshot copy)
     {
         _installOp = copy.OpId;
-        _installSequenceNr = -1;
+        _install = copy;
         _heldPersisted = 0;
-        _lastSnapshotIndex = copy.Snapshot.AppliedIndex;
-        PersistAsync(new LogTruncatedEvent { FromIndex = copy.Snapshot.AppliedIndex + 1 }, _ =>
-        {
-            _installSequenceNr = LastSequenceNr;
-            SaveSnapshot(copy.Snapshot.ToProto());
-        });
+        _generation++;
+        _disksInFlight.Add(copy.Snapshot.AppliedIndex);
+        _disk.Tell(new DiskMirrorActor.WriteDisk(copy.Snapshot.AppliedIndex, copy.Snapshot.Machine));
     }
 
     private void InstallSaved()
     {
         var upTo = Math.Max(_installOp, _heldPersisted);
         _installOp = 0;
-        _installSequenceNr = -1;
+        _install = null;
         Execute(_core.Handle(new LocalPersisted(upTo), Now));
     }
 
-    private void MaybeSnapshot()
+    /// <summary>
+    /// Rewriting the whole disk costs its size, so besides every <c>snapshotEvery</c> inputs a checkpoint of a large
+    /// disk also waits until the journal grew by half the disk: the total checkpoint cost stays proportional to what
+    /// was written, however large the state (a replica catching up on a million inputs writes its disk a few times,
+    /// not dozens). Small disks are cheap to rewrite and keep the journal short.
+    /// </summary>
+    private void MaybeCheckpoint()
     {
-        if (_core.AppliedIndex - _lastSnapshotIndex < _directory.Options.SnapshotEvery) return;
-        _lastSnapshotIndex = _core.AppliedIndex;
-        SaveSnapshot(_core.CaptureSnapshot().ToProto());
+        if (_checkpointing || _installOp > 0 || _core.AppliedIndex - _checkpointStartIndex < _directory.Options.SnapshotEvery ||
+            _diskInfo.Bytes > SmallDiskBytes && _journalBytesSinceCheckpoint < _diskInfo.Bytes / 2) return;
+        _checkpointing = true;
+        _checkpointStartIndex = _core.AppliedIndex;
+        _journalBytesSinceCheckpoint = 0;
+        var index = _core.AppliedIndex;
+        _disksInFlight.Add(index);
+        _pendingCapture = new CaptureCheckpoint(index, _core.AppliedEpochAt(index), _generation);
+        _disk.Tell(new DiskMirrorActor.WriteDisk(index, _core.Machine.Snapshot()));
+    }
+
+    private CaptureCheckpoint? _pendingCapture;
+    private const long SmallDiskBytes = 16 << 20;
+
+    /// <summary>
+    /// A disk file is durable: save the snapshot that names it. Its tail is every log entry after it now, because
+    /// recovery replays only the journal events written after the snapshot.
+    /// </summary>
+    private void DiskWritten(DiskMirrorActor.DiskWritten written)
+    {
+        PendingDisk pending;
+        if (_install is { } install && install.Snapshot.AppliedIndex == written.Index)
+            pending = new PendingDisk(written.Index, install.Snapshot.AppliedEpoch, written, Install: true);
+        else if (_pendingCapture is { } capture && capture.Index == written.Index && capture.Generation == _generation)
+            pending = new PendingDisk(written.Index, capture.AppliedEpoch, written, Install: false);
+        else
+        {
+            // Captured before a full copy replaced the state: worthless now.
+            _disksInFlight.Remove(written.Index);
+            _checkpointing = false;
+            return;
+        }
+        _pendingCapture = null;
+        var checkpoint = new DiskCheckpointProto
+        {
+            Epoch = _core.Epoch, AppliedIndex = written.Index, AppliedEpoch = pending.AppliedEpoch, File = written.File,
+            Bytes = written.Bytes, Digest = ByteString.CopyFrom(written.Digest),
+        };
+        checkpoint.Tail.AddRange(_core.TailAfter(written.Index).Select(ProtoMapping.ToProto));
+        _savingBySequenceNr[LastSequenceNr] = pending;
+        SaveSnapshot(checkpoint);
+    }
+
+    private void SnapshotSaved(long sequenceNr, PendingDisk saved)
+    {
+        DeleteSnapshots(new SnapshotSelectionCriteria(sequenceNr - 1));
+        // Recovery starts at this snapshot: the events before it are never read again.
+        DeleteMessages(sequenceNr);
+        _disksInFlight.Remove(saved.Index);
+        _diskInfo = new DiskInfo(saved.Index, saved.Written.Bytes, Convert.ToHexString(saved.Written.Digest, 0, 8).ToLowerInvariant(), null);
+        _disk.Tell(new DiskMirrorActor.KeepOnly([saved.Index, .. _disksInFlight]));
+        _core.Compact(_directory.Options.RetainInputs);
+        if (saved.Install) InstallSaved();
+        else _checkpointing = false;
+    }
+
+    // Unprotect: the disk goes with the journal. A file that cannot be removed is overwritten or cleaned up by the
+    // next replica of that name.
+    private void DeleteDiskFolder()
+    {
+        try
+        {
+            if (Directory.Exists(DiskFolder)) Directory.Delete(DiskFolder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Warning("could not remove the disk of {0} at {1}: {2}", _vm.Name, DiskFolder, e.Message);
+        }
+    }
+
+    /// <summary>Loads the disk a snapshot names; a disk that cannot be loaded leaves the replica empty, to be rebuilt.</summary>
+    private void RecoverDisk(DiskCheckpointProto checkpoint)
+    {
+        var path = Path.Combine(DiskFolder, checkpoint.File);
+        try
+        {
+            var (index, payload) = DiskImage.Read(path);
+            if (index != checkpoint.AppliedIndex)
+                throw new InvalidDataException($"{path} holds input {index}, its snapshot names input {checkpoint.AppliedIndex}");
+            _core.RecoverSnapshot(new ReplicaSnapshot(checkpoint.Epoch, checkpoint.AppliedIndex, checkpoint.AppliedEpoch, payload,
+                checkpoint.Tail.FromProto()));
+            _checkpointStartIndex = index;
+            _diskInfo = new DiskInfo(index, checkpoint.Bytes, Convert.ToHexString(checkpoint.Digest.Span[..Math.Min(8, checkpoint.Digest.Length)]).ToLowerInvariant(), null);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or EndOfStreamException or ArgumentException)
+        {
+            _core.RecoverLostDisk(checkpoint.Epoch);
+            _diskInfo = new DiskInfo(0, 0, "", e.Message);
+        }
     }
 
     private ReplicaStatusProto BuildStatus()
@@ -337,6 +467,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             Epoch = _core.Epoch, LastIndex = _core.LastIndex, CommitIndex = _core.CommitIndex, AppliedIndex = _core.AppliedIndex,
             HashChain = _core.HashHex, Digest = Convert.ToHexString(_core.Guest.Digest(), 0, 8).ToLowerInvariant(),
             VerifiedIndex = _core.VerifiedIndex,
+            DiskIndex = _diskInfo.Index, DiskBytes = _diskInfo.Bytes, DiskDigest = _diskInfo.Digest, DiskError = _diskInfo.Error ?? "",
         };
         if (_resync.Snapshot(_core.PeerLagBytes) is { } resync)
         {

@@ -78,7 +78,7 @@ public sealed class FullCopyTests
     }
 
     [Fact]
-    public void A_piece_out_of_order_spoils_the_copy_until_it_is_sent_again()
+    public void A_piece_after_a_gap_is_not_taken_and_the_secondary_says_where_its_copy_stands()
     {
         var pair = new PairHarness();
         pair.Request("a", Session, 1, KvCommand.Put("k", [1]));
@@ -86,9 +86,65 @@ public sealed class FullCopyTests
         var state = pair.Cores["a"].Machine.Snapshot();
         var digest = SHA256.HashData(state);
         var index = pair.Cores["a"].AppliedIndex + 10;
+        pair.Partitioned = true;
         pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, index, b.Epoch, 0, state.Length, state[..10], digest)));
-        pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, index, b.Epoch, 20, state.Length, state[20..], digest)));
+        var acks = new List<CopyAck>();
+        foreach (var effect in b.Handle(new PeerReceived(new SnapshotChunk(b.Epoch, index, b.Epoch, 20, state.Length, state[20..], digest)), pair.Now))
+            if (effect is SendToPeer { Message: CopyAck ack }) acks.Add(ack);
+        Assert.Equal([new CopyAck(b.Epoch, index, 10, Gap: true)], acks);
         Assert.NotEqual(index, b.LastIndex);
+        Assert.Empty(pair.Alarms);
+    }
+
+    [Fact]
+    public void The_primary_keeps_at_most_the_window_unacknowledged_on_the_way()
+    {
+        var pair = CompactedWhileAway(new ReplicaOptions { SnapshotChunkBytes = 64, CopyWindowBytes = 256 }, 50);
+        var inFlight = 0L;
+        var most = 0L;
+        var pieces = 0;
+        pair.Drop = (_, message) =>
+        {
+            switch (message)
+            {
+                case SnapshotChunk chunk:
+                    pieces++;
+                    inFlight += chunk.Data.Length;
+                    most = Math.Max(most, inFlight);
+                    break;
+                case CopyAck:
+                    inFlight = Math.Max(0, inFlight - 64);
+                    break;
+            }
+            return false;
+        };
+        pair.Down.Remove("b");
+        pair.Advance(1000);
+        Assert.True(pair.Cores["a"].Duplex);
+        Assert.True(pieces > 256 / 64, "the copy should need more pieces than the window holds");
+        Assert.True(most <= 256, $"{most} bytes of the copy were on the way at once");
+    }
+
+    [Fact]
+    public void After_a_cut_the_copy_goes_on_from_what_the_secondary_holds_instead_of_starting_again()
+    {
+        var pair = CompactedWhileAway(new ReplicaOptions { SnapshotChunkBytes = 64, CopyWindowBytes = 512 }, 50);
+        pair.Down.Remove("b");
+        // Ten pieces arrive, then the next ten are lost.
+        var offsets = new List<long>();
+        pair.Drop = (_, message) =>
+        {
+            if (message is not SnapshotChunk chunk) return false;
+            offsets.Add(chunk.Offset);
+            return offsets.Count is > 10 and <= 20;
+        };
+        pair.Advance(3000);
+        var (a, b) = (pair.Cores["a"], pair.Cores["b"]);
+        Assert.True(a.Duplex, "not duplex after the interrupted copy");
+        Assert.Equal(a.HashHex, b.HashHex);
+        // The piece lost first (the 11th) is sent again; the first ten never are.
+        Assert.Equal(1, offsets.Count(o => o == 0));
+        Assert.True(offsets.Count(o => o == offsets[10]) >= 2, "the first lost piece was never sent again");
         Assert.Empty(pair.Alarms);
     }
 

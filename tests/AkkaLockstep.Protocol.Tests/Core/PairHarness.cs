@@ -25,6 +25,12 @@ public sealed class PairHarness
 
     public readonly List<string> Notices = [];
 
+    /// <summary>Every peer message that was delivered, in order, with its receiver.</summary>
+    public readonly List<(string To, PeerMessage Message)> Delivered = [];
+
+    /// <summary>A message this returns true for is lost on the wire.</summary>
+    public Func<string, PeerMessage, bool>? Drop;
+
     public PairHarness(ReplicaOptions? options = null)
     {
         Cores["a"] = new ReplicaCore("a", "b", true, "a#1", new KvGuest(), 1, options);
@@ -41,6 +47,8 @@ public sealed class PairHarness
         for (var guard = 0; guard < 100_000 && _wire.Count > 0; guard++)
         {
             var (to, message) = _wire.Dequeue();
+            if (Drop?.Invoke(to, message) == true) continue;
+            Delivered.Add((to, message));
             Feed(to, new PeerReceived(message));
         }
     }

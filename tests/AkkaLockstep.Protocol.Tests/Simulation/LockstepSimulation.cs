@@ -117,7 +117,13 @@ public sealed class LockstepSimulation
         replica.Incarnation++;
         var core = new ReplicaCore(replica.Name, replica.Name == A ? B : A, replica.Name == A,
             $"{replica.Name}#{replica.Incarnation}", new RecordingGuest(), (ulong)_random.NextInt64(),
-            new ReplicaOptions { MaxBatchInputs = 1 + _random.Next(4), MaxInFlightBatches = 1 + _random.Next(4), MaxCatchUpEntries = 1 + _random.Next(8) });
+            new ReplicaOptions
+            {
+                MaxBatchInputs = 1 + _random.Next(4), MaxInFlightBatches = 1 + _random.Next(4), MaxCatchUpEntries = 1 + _random.Next(8),
+                // Full copies in many small pieces with a small window, so lost, doubled and reordered pieces and
+                // resumption are exercised.
+                SnapshotChunkBytes = 8 + _random.Next(64), CopyWindowBytes = 16 + _random.Next(256), CopyStallMs = 100 + _random.Next(900),
+            });
         replica.Journal.ReplayInto(core);
         replica.Core = core;
         replica.CheckedApplied = 0;
@@ -167,6 +173,8 @@ public sealed class LockstepSimulation
                     }, (replica.LastCompletionAt, _sequence++));
                     break;
                 case SendToPeer send:
+                    if (send.Message is SnapshotChunk chunk) Log($"{replica.Name} sends copy piece {chunk.SnapshotIndex}@{chunk.Offset}+{chunk.Data.Length}/{chunk.TotalLength}");
+                    if (send.Message is CopyAck ack) Log($"{replica.Name} acks copy {ack.SnapshotIndex}@{ack.Offset}{(ack.Gap ? " gap" : "")}");
                     SendBetweenReplicas(replica.Name == A ? B : A, send.Message);
                     break;
                 case Reply reply:

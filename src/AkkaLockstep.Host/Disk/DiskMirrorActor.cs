@@ -1,0 +1,64 @@
+using Akka.Actor;
+
+namespace AkkaLockstep.Host.Disk;
+
+/// <summary>
+/// One replica's disk: writes the replica's checkpoints as disk files (see <see cref="DiskImage"/>) on its own
+/// thread, so a large state being made durable does not stop the replica answering its peer and clients, and
+/// removes the files no durable snapshot names any more.
+/// </summary>
+public sealed class DiskMirrorActor : ReceiveActor
+{
+    /// <summary>Make the machine state at Index durable as the replica's disk; answered with <see cref="DiskWritten"/> or <see cref="DiskWriteFailed"/>.</summary>
+    public sealed record WriteDisk(long Index, byte[] Payload);
+
+    public sealed record DiskWritten(long Index, string File, long Bytes, byte[] Digest);
+
+    public sealed record DiskWriteFailed(long Index, string Error);
+
+    /// <summary>
+    /// The replica's durable snapshot names one of these disks, and the others are being written or saved: every
+    /// other disk file goes (left over from older checkpoints, or from a crash half-way through writing one).
+    /// </summary>
+    public sealed record KeepOnly(IReadOnlyCollection<long> Indexes);
+
+    public const string Dispatcher = "lockstep-disk-dispatcher";
+
+    public static Props Props(string folder) => Akka.Actor.Props.Create(() => new DiskMirrorActor(folder)).WithDispatcher(Dispatcher);
+
+    public DiskMirrorActor(string folder)
+    {
+        Receive<WriteDisk>(write =>
+        {
+            try
+            {
+                var digest = DiskImage.Write(folder, write.Index, write.Payload);
+                Sender.Tell(new DiskWritten(write.Index, DiskImage.FileName(write.Index), DiskImage.HeaderBytes + write.Payload.Length, digest));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                TryDelete(Path.Combine(folder, DiskImage.FileName(write.Index) + ".tmp"));
+                Sender.Tell(new DiskWriteFailed(write.Index, e.Message));
+            }
+        });
+        Receive<KeepOnly>(keep =>
+        {
+            if (!Directory.Exists(folder)) return;
+            var names = keep.Indexes.Select(DiskImage.FileName).ToHashSet();
+            foreach (var file in Directory.EnumerateFiles(folder, "disk-*"))
+                if (!names.Contains(Path.GetFileName(file))) TryDelete(file);
+        });
+    }
+
+    // A file that cannot be removed now is removed after the next checkpoint.
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+}

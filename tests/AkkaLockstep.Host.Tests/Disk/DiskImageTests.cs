@@ -1,0 +1,67 @@
+using AkkaLockstep.Host.Disk;
+
+namespace AkkaLockstep.Host.Tests.Disk;
+
+public sealed class DiskImageTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("lockstep-disk-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static byte[] Payload(int length)
+    {
+        var payload = new byte[length];
+        new Random(7).NextBytes(payload);
+        return payload;
+    }
+
+    [Fact]
+    public void A_disk_reads_back_with_its_index_and_leaves_no_temporary_file()
+    {
+        var payload = Payload(100_000);
+        var digest = DiskImage.Write(_folder, 42, payload);
+        var (index, read) = DiskImage.Read(Path.Combine(_folder, DiskImage.FileName(42)));
+        Assert.Equal(42, index);
+        Assert.Equal(payload, read);
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(payload), digest);
+        Assert.Equal([DiskImage.FileName(42)], Directory.GetFiles(_folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_truncated_disk_is_refused()
+    {
+        DiskImage.Write(_folder, 1, Payload(5000));
+        var path = Path.Combine(_folder, DiskImage.FileName(1));
+        using (var file = new FileStream(path, FileMode.Open)) file.SetLength(file.Length - 1);
+        var error = Assert.Throws<InvalidDataException>(() => DiskImage.Read(path));
+        Assert.Contains("truncated", error.Message);
+    }
+
+    [Fact]
+    public void A_disk_with_one_flipped_bit_fails_its_checksum()
+    {
+        DiskImage.Write(_folder, 1, Payload(5000));
+        var path = Path.Combine(_folder, DiskImage.FileName(1));
+        var bytes = File.ReadAllBytes(path);
+        bytes[DiskImage.HeaderBytes + 1234] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        var error = Assert.Throws<InvalidDataException>(() => DiskImage.Read(path));
+        Assert.Contains("checksum", error.Message);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_disk_is_refused()
+    {
+        var path = Path.Combine(_folder, "other.img");
+        File.WriteAllText(path, "hello");
+        Assert.Throws<InvalidDataException>(() => DiskImage.Read(path));
+        File.WriteAllBytes(path, new byte[DiskImage.HeaderBytes + 10]);
+        Assert.Throws<InvalidDataException>(() => DiskImage.Read(path));
+    }
+
+    [Fact]
+    public void A_missing_disk_is_an_io_error()
+    {
+        Assert.Throws<FileNotFoundException>(() => DiskImage.Read(Path.Combine(_folder, DiskImage.FileName(9))));
+    }
+}
