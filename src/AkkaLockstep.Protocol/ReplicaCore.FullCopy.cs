@@ -46,7 +46,12 @@ public sealed partial class ReplicaCore
     /// </summary>
     private bool PumpFullCopy(bool fresh = false)
     {
-        if (fresh || _copyOut is null || _copyOut.Index < _log.BaseIndex) StartCopy();
+        if (fresh || _copyOut is null || _copyOut.Index < _log.BaseIndex)
+        {
+            // Capturing the state costs its size: only for a peer that answers, not every retransmit to a dead one.
+            if (!_peerAnswered || _now - _peerHeardMs > _options.PeerTimeoutMs) return false;
+            StartCopy();
+        }
         var copy = _copyOut!;
         if (copy.Sent > copy.Acked && _now - copy.ProgressMs >= _options.CopyStallMs)
         {

@@ -246,6 +246,9 @@ public sealed partial class ReplicaCore
 
     private void PrimaryTick()
     {
+        // A peer gone quiet mid-copy gets a fresh copy when it answers again; meanwhile the log may be compacted. Capturing
+        // a large state takes this replica a while itself, so the wait grows with the copy.
+        if (_copyOut is { } copy && _now - _peerHeardMs > FullCopyInstallWaitMs(copy.State.Length)) _copyOut = null;
         if (_peerMatch < _log.LastIndex && _now - _peerProgressMs >= _options.RetransmitAfterMs)
         {
             // Nothing acknowledged for a while: assume messages were lost and resend from the last match.

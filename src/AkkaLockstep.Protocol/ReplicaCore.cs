@@ -301,6 +301,8 @@ public sealed partial class ReplicaCore
     public void Compact(long retain)
     {
         var upTo = AppliedIndex - retain;
+        // The entries after a full copy still moving must follow it.
+        if (_copyOut is { } copy) upTo = Math.Min(upTo, copy.Index);
         if (upTo > _log.BaseIndex) _log.CompactTo(upTo, _log.EpochAt(upTo));
     }
 

@@ -69,14 +69,15 @@ public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = Replicat
     /// <summary>A state snapshot: applied index, hash, sessions and guest state.</summary>
     public byte[] Snapshot()
     {
-        using var stream = new MemoryStream();
+        // Sized up front: a large guest state would otherwise be copied again at every doubling of the stream.
+        var guestState = Guest.Snapshot();
+        using var stream = new MemoryStream(guestState.Length + (1 << 16));
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(AppliedIndex);
             writer.Write(Hash.Value);
             writer.Flush();
             Sessions.WriteTo(stream);
-            var guestState = Guest.Snapshot();
             writer.Write(guestState.Length);
             writer.Write(guestState);
         }

@@ -104,11 +104,11 @@ internal static class ExperimentCommands
         var fullCopy = new Option<int>("--full-copy-mb")
         {
             Description = "State size in MiB for the full-copy run; 0 skips it",
-            DefaultValueFactory = _ => 256,
+            DefaultValueFactory = _ => 1024,
         };
         fullCopy.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 0 or > 768) r.AddError("--full-copy-mb must be between 0 and 768 (a snapshot is one SQLite value)");
+            if (r.GetValueOrDefault<int>() is < 0 or > 1536) r.AddError("--full-copy-mb must be between 0 and 1536 (a state travels as one array, under 2 GB)");
         });
         var sessions = Positive("--sessions", "Concurrent client sessions writing", 64);
         foreach (var option in new Option[] { json, missed, fullCopy, sessions }) command.Options.Add(option);

@@ -60,10 +60,13 @@ public sealed record ProtectRequest(string Name, string Kind, IReadOnlyList<stri
 public sealed record VmInfo(string Name, string Kind, IReadOnlyList<string> Hosts, string? Primary,
     long Epoch, string State, IReadOnlyList<ReplicaInfo> Replicas);
 
-/// <summary>VerifiedIndex: on a secondary, the highest index where its hash chain matched the primary's.</summary>
+/// <summary>
+/// VerifiedIndex: on a secondary, the highest index where its hash chain matched the primary's. Digest is the guest's
+/// digest at DigestIndex (a large state is digested at most every 10 s, so it may trail AppliedIndex).
+/// </summary>
 public sealed record ReplicaInfo(string Vm, string Host, string Role, string State, long Epoch,
     long LastIndex, long CommitIndex, long AppliedIndex, string HashChain, string Digest, long VerifiedIndex = 0,
-    ResyncInfo? Resync = null, DiskInfo? Disk = null);
+    ResyncInfo? Resync = null, DiskInfo? Disk = null, long DigestIndex = 0);
 
 /// <summary>
 /// A replica's disk file: the applied index it holds, its size and digest; Error says why the disk could not be loaded

@@ -157,7 +157,8 @@ public sealed class ClusterCommandApi(ActorSystem system, HostDirectory director
         new(s.Vm, s.Host, string.IsNullOrEmpty(s.Role) ? "unknown" : s.Role, s.State, s.Epoch, s.LastIndex, s.CommitIndex,
             s.AppliedIndex, s.HashChain, s.Digest, s.VerifiedIndex,
             s.Resyncing ? new ResyncInfo(s.ResyncPercent, s.LagInputs, s.LagBytes, s.ResyncInputsPerSecond, s.ResyncEtaSeconds < 0 ? null : s.ResyncEtaSeconds) : null,
-            s.Exists ? new DiskInfo(s.DiskIndex, s.DiskBytes, s.DiskDigest, string.IsNullOrEmpty(s.DiskError) ? null : s.DiskError) : null);
+            s.Exists ? new DiskInfo(s.DiskIndex, s.DiskBytes, s.DiskDigest, string.IsNullOrEmpty(s.DiskError) ? null : s.DiskError) : null,
+            s.DigestIndex);
 
     private async Task<PlacementCommandResultProto> AskCoordinator(object command)
     {
