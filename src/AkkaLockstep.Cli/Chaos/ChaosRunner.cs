@@ -83,7 +83,7 @@ public static class ChaosRunner
         var started = workload.NowMs;
         var target = scenario switch
         {
-            ChaosScenario.KillSecondary => secondary,
+            ChaosScenario.KillSecondary or ChaosScenario.CorruptDisk => secondary,
             ChaosScenario.KillWitness => cluster.Members.Single(m => m.Role == Host.HostOptions.WitnessRole).Name,
             ChaosScenario.PartitionHosts => $"{primary}|{secondary}",
             _ => primary,
@@ -111,12 +111,65 @@ public static class ChaosRunner
                 await Task.Delay(hold, ct);
                 cluster.Resume(primary);
                 break;
+            case ChaosScenario.KillDuringResync:
+                target = await KillDuringResyncAsync(cluster, primary, secondary, hold, index, ct);
+                break;
+            case ChaosScenario.CorruptDisk:
+                await CorruptDiskAsync(cluster, secondary, hold, ct);
+                break;
         }
         await cluster.WaitForDuplexAnywhereAsync(VmName, RecoveryTimeout, ct);
         var after = (await cluster.TryDescribeAsync(VmName, ct))?.Primary;
         var ops = workload.History.Snapshot();
         return new ChaosCycle(index, ChaosScenarios.Name(scenario), target, primary, after,
             Math.Round(StallReport.MaxStallIn(ops, started, workload.NowMs), 1), Math.Round((workload.NowMs - started) / 1000.0, 1));
+    }
+
+    /// <summary>
+    /// The secondary is killed and restarted; while it catches up (or as soon as it is back, if the catch-up is too
+    /// quick to see) one side of the resync is killed — the returning secondary on odd cycles, the primary on even
+    /// ones — and restarted. Returns the hosts hit.
+    /// </summary>
+    private static async Task<string> KillDuringResyncAsync(LocalClusterAccess cluster, string primary, string secondary, TimeSpan hold,
+        int index, CancellationToken ct)
+    {
+        await cluster.KillAsync(secondary, ct);
+        await Task.Delay(hold, ct);
+        cluster.Restart(secondary);
+        var deadline = DateTime.UtcNow + RecoveryTimeout;
+        while (DateTime.UtcNow < deadline && (await cluster.TryDescribeAsync(VmName, ct))?.State is not ("resyncing" or "duplex"))
+            await Task.Delay(20, ct);
+        var victim = index % 2 == 1 ? secondary : primary;
+        await cluster.KillAsync(victim, ct);
+        await Task.Delay(hold, ct);
+        cluster.Restart(victim);
+        return $"{secondary}>{victim}";
+    }
+
+    /// <summary>
+    /// The secondary's host is killed, a byte in the middle of its disk file for the VM is flipped, and the host is
+    /// restarted: the replica must refuse the disk and be rebuilt by its peer. Waits for the secondary to have a disk.
+    /// </summary>
+    private static async Task CorruptDiskAsync(LocalClusterAccess cluster, string secondary, TimeSpan hold, CancellationToken ct)
+    {
+        var folder = Path.Combine(cluster.Members.Single(m => m.Name == secondary).DataDir, "disks", VmName);
+        string? disk = null;
+        await cluster.WaitUntilAsync(() => Task.FromResult((disk = Directory.Exists(folder)
+                ? Directory.GetFiles(folder, "disk-*.img").OrderBy(f => f, StringComparer.Ordinal).LastOrDefault()
+                : null) is not null),
+            RecoveryTimeout, $"a disk file on {secondary} (checkpoints come every snapshotEvery inputs: `up --snapshot-every N` for short runs)", ct);
+        await cluster.KillAsync(secondary, ct);
+        // The newest disk after the kill: a checkpoint may have replaced the one seen before.
+        disk = Directory.GetFiles(folder, "disk-*.img").OrderBy(f => f, StringComparer.Ordinal).Last();
+        await using (var file = new FileStream(disk, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = file.Length / 2;
+            var value = file.ReadByte();
+            file.Position = file.Length / 2;
+            file.WriteByte((byte)(value ^ 0xff));
+        }
+        await Task.Delay(hold, ct);
+        cluster.Restart(secondary);
     }
 
     private static async Task<ChaosReport> BuildReportAsync(ChaosSettings settings, LocalClusterAccess cluster, FaultMode mode,

@@ -1,13 +1,13 @@
 namespace AkkaLockstep.Cli.Chaos;
 
 /// <summary>The faults a chaos cycle can inject; <see cref="All"/> picks one of the others at random per cycle.</summary>
-public enum ChaosScenario { KillPrimary, KillSecondary, KillWitness, PartitionHosts, IsolatePrimary, PausePrimary, All }
+public enum ChaosScenario { KillPrimary, KillSecondary, KillWitness, PartitionHosts, IsolatePrimary, PausePrimary, KillDuringResync, CorruptDisk, All }
 
 public static class ChaosScenarios
 {
     public static readonly IReadOnlyList<ChaosScenario> Single =
         [ChaosScenario.KillPrimary, ChaosScenario.KillSecondary, ChaosScenario.KillWitness, ChaosScenario.PartitionHosts,
-         ChaosScenario.IsolatePrimary, ChaosScenario.PausePrimary];
+         ChaosScenario.IsolatePrimary, ChaosScenario.PausePrimary, ChaosScenario.KillDuringResync, ChaosScenario.CorruptDisk];
 
     public static IEnumerable<string> Names => Single.Append(ChaosScenario.All).Select(Name);
 
@@ -20,6 +20,8 @@ public static class ChaosScenarios
         ChaosScenario.PartitionHosts => "partition-hosts",
         ChaosScenario.IsolatePrimary => "isolate-primary",
         ChaosScenario.PausePrimary => "pause-primary",
+        ChaosScenario.KillDuringResync => "kill-during-resync",
+        ChaosScenario.CorruptDisk => "corrupt-disk",
         _ => "all",
     };
 

@@ -46,11 +46,33 @@ internal static class UpCommand
             Description = $"Run each member in a network namespace of its own on {NetworkPlan.Prefix}.N.0/{NetworkPlan.PrefixLength}, " +
                           "joined by a bridge, so chaos can cut real links with iptables (root only)",
         };
-        command.Options.Add(basePort);
-        command.Options.Add(timeout);
-        command.Options.Add(netns);
+        var snapshotEvery = new Option<long?>("--snapshot-every")
+        {
+            Description = "Applied inputs between a replica's checkpoints to its disk file (the hosts' snapshotEvery setting)",
+            HelpName = "N",
+        };
+        var retainInputs = new Option<long?>("--retain-inputs")
+        {
+            Description = "Applied inputs each replica keeps for a returning peer's incremental catch-up (retainInputs)",
+            HelpName = "N",
+        };
+        snapshotEvery.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long?>() is < 1) r.AddError("--snapshot-every must be at least 1");
+        });
+        retainInputs.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long?>() is < 0) r.AddError("--retain-inputs must not be negative");
+        });
+        foreach (var option in new Option[] { basePort, timeout, netns, snapshotEvery, retainInputs }) command.Options.Add(option);
         command.SetHandler(environment, (parse, context, ct) =>
-            RunAsync(parse.GetValue(basePort), parse.GetValue(netns) ? true : null, TimeSpan.FromSeconds(parse.GetValue(timeout)), context, ct));
+        {
+            List<string> hostFlags = [];
+            if (parse.GetValue(snapshotEvery) is { } every) hostFlags.AddRange(["--snapshot-every", every.ToString()]);
+            if (parse.GetValue(retainInputs) is { } retain) hostFlags.AddRange(["--retain-inputs", retain.ToString()]);
+            return RunAsync(parse.GetValue(basePort), parse.GetValue(netns) ? true : null, TimeSpan.FromSeconds(parse.GetValue(timeout)), context, ct,
+                hostFlags.Count > 0 ? hostFlags : null);
+        });
         return command;
     }
 

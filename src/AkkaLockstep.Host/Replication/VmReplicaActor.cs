@@ -392,22 +392,44 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             return;
         }
         _pendingCapture = null;
+        if (_savingBySequenceNr.ContainsKey(LastSequenceNr))
+        {
+            // Another snapshot is being saved at this sequence number (a checkpoint, then a full copy with no journal
+            // write between): a no-op event keeps the two apart, so neither's completion is taken for the other's.
+            PersistAsync(new EpochPromisedEvent { Epoch = _core.Epoch }, _ => SaveCheckpoint(pending));
+            return;
+        }
+        SaveCheckpoint(pending);
+    }
+
+    private void SaveCheckpoint(PendingDisk pending)
+    {
         var checkpoint = new DiskCheckpointProto
         {
-            Epoch = _core.Epoch, AppliedIndex = written.Index, AppliedEpoch = pending.AppliedEpoch, File = written.File,
-            Bytes = written.Bytes, Digest = ByteString.CopyFrom(written.Digest),
+            Epoch = _core.Epoch, AppliedIndex = pending.Index, AppliedEpoch = pending.AppliedEpoch, File = pending.Written.File,
+            Bytes = pending.Written.Bytes, Digest = ByteString.CopyFrom(pending.Written.Digest),
         };
-        checkpoint.Tail.AddRange(_core.TailAfter(written.Index).Select(ProtoMapping.ToProto));
+        checkpoint.Tail.AddRange(_core.TailAfter(pending.Index).Select(ProtoMapping.ToProto));
         _savingBySequenceNr[LastSequenceNr] = pending;
         SaveSnapshot(checkpoint);
     }
 
+    private long _newestSavedSequenceNr;
+
     private void SnapshotSaved(long sequenceNr, PendingDisk saved)
     {
+        _disksInFlight.Remove(saved.Index);
+        if (sequenceNr < _newestSavedSequenceNr)
+        {
+            // Completed after a newer snapshot (which covers it): nothing to truncate or clean up; its file goes later.
+            if (saved.Install) InstallSaved();
+            else _checkpointing = false;
+            return;
+        }
+        _newestSavedSequenceNr = sequenceNr;
         DeleteSnapshots(new SnapshotSelectionCriteria(sequenceNr - 1));
         // Recovery starts at this snapshot: the events before it are never read again.
         DeleteMessages(sequenceNr);
-        _disksInFlight.Remove(saved.Index);
         _diskInfo = new DiskInfo(saved.Index, saved.Written.Bytes, Convert.ToHexString(saved.Written.Digest, 0, 8).ToLowerInvariant(), null);
         _disk.Tell(new DiskMirrorActor.KeepOnly([saved.Index, .. _disksInFlight]));
         _core.Compact(_directory.Options.RetainInputs);
