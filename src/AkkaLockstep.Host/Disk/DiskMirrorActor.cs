@@ -9,12 +9,16 @@ namespace AkkaLockstep.Host.Disk;
 /// </summary>
 public sealed class DiskMirrorActor : ReceiveActor
 {
-    /// <summary>Make the machine state at Index durable as the replica's disk; answered with <see cref="DiskWritten"/> or <see cref="DiskWriteFailed"/>.</summary>
-    public sealed record WriteDisk(long Index, byte[] Payload);
+    /// <summary>
+    /// Make the machine state at Index durable as the replica's disk; answered with <see cref="DiskWritten"/> or
+    /// <see cref="DiskWriteFailed"/>, which echo Generation (the replica's count of installed full copies: a checkpoint
+    /// and a full copy at the same index write the same file, and only the answer tells them apart).
+    /// </summary>
+    public sealed record WriteDisk(long Index, byte[] Payload, long Generation);
 
-    public sealed record DiskWritten(long Index, string File, long Bytes, byte[] Digest);
+    public sealed record DiskWritten(long Index, string File, long Bytes, byte[] Digest, long Generation);
 
-    public sealed record DiskWriteFailed(long Index, string Error);
+    public sealed record DiskWriteFailed(long Index, string Error, long Generation);
 
     /// <summary>
     /// The replica's durable snapshot names one of these disks, and the others are being written or saved: every
@@ -33,12 +37,13 @@ public sealed class DiskMirrorActor : ReceiveActor
             try
             {
                 var digest = DiskImage.Write(folder, write.Index, write.Payload);
-                Sender.Tell(new DiskWritten(write.Index, DiskImage.FileName(write.Index), DiskImage.HeaderBytes + write.Payload.Length, digest));
+                Sender.Tell(new DiskWritten(write.Index, DiskImage.FileName(write.Index), DiskImage.HeaderBytes + write.Payload.Length, digest,
+                    write.Generation));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 TryDelete(Path.Combine(folder, DiskImage.FileName(write.Index) + ".tmp"));
-                Sender.Tell(new DiskWriteFailed(write.Index, e.Message));
+                Sender.Tell(new DiskWriteFailed(write.Index, e.Message, write.Generation));
             }
         });
         Receive<KeepOnly>(keep =>

@@ -48,7 +48,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private PersistSnapshot? _install;
     private long _heldPersisted;
 
-    private sealed record CaptureCheckpoint(long Index, long AppliedEpoch, long Generation);
+    private sealed record CaptureCheckpoint(long Index, long AppliedEpoch);
 
     private sealed record PendingDisk(long Index, long AppliedEpoch, DiskMirrorActor.DiskWritten Written, bool Install);
     // Verify inputs need distinct request numbers within the verify session; the clock keeps them distinct across restarts.
@@ -175,7 +175,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             case DiskMirrorActor.DiskWriteFailed failed:
                 _disksInFlight.Remove(failed.Index);
                 // The copy is not durable: start again from the journal; the peer sends the copy again.
-                if (_install?.Snapshot.AppliedIndex == failed.Index)
+                if (_install?.Snapshot.AppliedIndex == failed.Index && failed.Generation == _generation)
                     throw new IOException($"writing the full copy of {_vm.Name} from the peer to disk failed: {failed.Error}");
                 _checkpointing = false;
                 _log.Warning("checkpoint of {0} at input {1} failed (the journal keeps growing until a later one): {2}", _vm.Name,
@@ -340,7 +340,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         _heldPersisted = 0;
         _generation++;
         _disksInFlight.Add(copy.Snapshot.AppliedIndex);
-        _disk.Tell(new DiskMirrorActor.WriteDisk(copy.Snapshot.AppliedIndex, copy.Snapshot.Machine));
+        _disk.Tell(new DiskMirrorActor.WriteDisk(copy.Snapshot.AppliedIndex, copy.Snapshot.Machine, _generation));
     }
 
     private void InstallSaved()
@@ -366,8 +366,8 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         _journalBytesSinceCheckpoint = 0;
         var index = _core.AppliedIndex;
         _disksInFlight.Add(index);
-        _pendingCapture = new CaptureCheckpoint(index, _core.AppliedEpochAt(index), _generation);
-        _disk.Tell(new DiskMirrorActor.WriteDisk(index, _core.Machine.Snapshot()));
+        _pendingCapture = new CaptureCheckpoint(index, _core.AppliedEpochAt(index));
+        _disk.Tell(new DiskMirrorActor.WriteDisk(index, _core.Machine.Snapshot(), _generation));
     }
 
     private CaptureCheckpoint? _pendingCapture;
@@ -380,13 +380,20 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private void DiskWritten(DiskMirrorActor.DiskWritten written)
     {
         PendingDisk pending;
+        if (written.Generation != _generation)
+        {
+            // Captured before a full copy replaced the state: worthless now (a copy at the same index overwrote the
+            // file after it, and its own answer follows).
+            if (_install?.Snapshot.AppliedIndex != written.Index) _disksInFlight.Remove(written.Index);
+            _checkpointing = false;
+            return;
+        }
         if (_install is { } install && install.Snapshot.AppliedIndex == written.Index)
             pending = new PendingDisk(written.Index, install.Snapshot.AppliedEpoch, written, Install: true);
-        else if (_pendingCapture is { } capture && capture.Index == written.Index && capture.Generation == _generation)
+        else if (_pendingCapture is { } capture && capture.Index == written.Index)
             pending = new PendingDisk(written.Index, capture.AppliedEpoch, written, Install: false);
         else
         {
-            // Captured before a full copy replaced the state: worthless now.
             _disksInFlight.Remove(written.Index);
             _checkpointing = false;
             return;
