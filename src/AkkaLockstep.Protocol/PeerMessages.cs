@@ -34,8 +34,9 @@ public sealed record Probe(long PromisedEpoch, long LastEpoch, long LastIndex, R
 /// primary's machine state at SnapshotIndex (whose entry had SnapshotEpoch). Pieces go in order; the receiver
 /// installs the state once Offset + Data reaches TotalLength and the SHA-256 of the whole equals Digest.
 /// </summary>
+/// Data is a slice of the primary's captured state, which never changes once captured: no copy per piece.
 public sealed record SnapshotChunk(long Epoch, long SnapshotIndex, long SnapshotEpoch, long Offset, long TotalLength,
-    byte[] Data, byte[] Digest) : PeerMessage;
+    ReadOnlyMemory<byte> Data, byte[] Digest) : PeerMessage;
 
 /// <summary>
 /// Secondary to primary: of the full copy of the state at SnapshotIndex it holds the first Offset bytes in order (all

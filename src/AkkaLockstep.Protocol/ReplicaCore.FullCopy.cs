@@ -70,7 +70,7 @@ public sealed partial class ReplicaCore
         {
             var size = (int)Math.Min(_options.SnapshotChunkBytes, copy.State.Length - copy.Sent);
             Emit(new SendToPeer(new SnapshotChunk(Epoch, copy.Index, copy.SnapshotEpoch, copy.Sent, copy.State.Length,
-                copy.State.AsSpan((int)copy.Sent, size).ToArray(), copy.Digest)));
+                copy.State.AsMemory((int)copy.Sent, size), copy.Digest)));
             copy.Sent += size;
         }
         // Entries after the copy follow only once the peer holds all of it: until then its answers to them would
@@ -172,8 +172,8 @@ public sealed partial class ReplicaCore
             Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, copy.Length, chunk.Offset > copy.Length)));
             return;
         }
-        chunk.Data.CopyTo(copy.State, copy.Length);
-        copy.Hash.AppendData(chunk.Data);
+        chunk.Data.Span.CopyTo(copy.State.AsSpan((int)copy.Length));
+        copy.Hash.AppendData(chunk.Data.Span);
         copy.Length += chunk.Data.Length;
         Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, copy.Length, false)));
         if (copy.Length < copy.State.Length) return;

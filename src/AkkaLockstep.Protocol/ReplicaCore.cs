@@ -284,12 +284,8 @@ public sealed partial class ReplicaCore
 
     // ---- snapshots ----
 
-    public ReplicaSnapshot CaptureSnapshot()
-    {
-        var tail = _log.Range(AppliedIndex + 1, int.MaxValue).ToArray();
-        return new ReplicaSnapshot(Epoch, AppliedIndex, _log.EpochAt(AppliedIndex) is var e and >= 0 ? e : _log.BaseEpoch,
-            _machine.Snapshot(), tail);
-    }
+    public ReplicaSnapshot CaptureSnapshot() =>
+        new(Epoch, AppliedIndex, AppliedEpochAt(AppliedIndex), _machine.Snapshot(), TailAfter(AppliedIndex).ToArray());
 
     /// <summary>The epoch of the entry at <paramref name="index"/> (applied, so known or at the compaction base).</summary>
     public long AppliedEpochAt(long index) => _log.EpochAt(index) is var e and >= 0 ? e : _log.BaseEpoch;

@@ -19,53 +19,35 @@ public sealed class DiskTests
         await cluster.ProtectAsync("vault");
         var acked = new ConcurrentDictionary<string, byte[]>();
         await using var client = cluster.NewClient(TimeSpan.FromSeconds(30));
-        await WriteAsync(client, "a", 400, acked);
+        await AckedWrites.WriteOneAtATimeAsync(client, "vault", "a", 400, acked);
 
         var primary = (await cluster.GetJsonAsync("vms/vault")).GetProperty("primary").GetString()!;
         var secondary = primary == "h1" ? "h2" : "h1";
-        string DiskOf(string host) => Directory.GetFiles(Path.Combine(cluster[host].DataDir, "disks", "vault"), "disk-*.img").Single();
-        await cluster.WaitUntilAsync(() => Task.FromResult(Directory.Exists(Path.Combine(cluster[secondary].DataDir, "disks", "vault")) &&
-                                                           Directory.GetFiles(Path.Combine(cluster[secondary].DataDir, "disks", "vault"), "disk-*.img").Length == 1),
+        var folder = Path.Combine(cluster[secondary].DataDir, "disks", "vault");
+        await cluster.WaitUntilAsync(() => Task.FromResult(Directory.Exists(folder) && Directory.GetFiles(folder, "disk-*.img").Length == 1),
             TimeSpan.FromSeconds(30), "a checkpoint on the secondary's disk");
         var replicas = (await cluster.GetJsonAsync("vms/vault")).GetProperty("replicas").EnumerateArray().ToList();
         Assert.All(replicas, r => Assert.True(r.GetProperty("disk").GetProperty("index").GetInt64() > 0, $"no disk index in {r}"));
 
         cluster[secondary].Kill();
-        var disk = DiskOf(secondary);
+        var disk = Directory.GetFiles(folder, "disk-*.img").Single();
         var bytes = await File.ReadAllBytesAsync(disk);
         bytes[bytes.Length / 2] ^= 0xff;
         await File.WriteAllBytesAsync(disk, bytes);
-        await WriteAsync(client, "b", 100, acked);
+        await AckedWrites.WriteOneAtATimeAsync(client, "vault", "b", 100, acked);
         cluster[secondary].Start();
         await cluster.WaitUntilAsync(async () => (await cluster.GetJsonAsync("vms/vault", via: primary)).GetProperty("state").GetString() == "duplex",
             TimeSpan.FromSeconds(90), "duplex after the damaged replica's return");
         var log = await File.ReadAllTextAsync(cluster[secondary].LogFile);
         Assert.Contains("its disk could not be loaded", log);
         Assert.Contains("fail the checksum", log);
-        await WriteAsync(client, "c", 50, acked);
+        await AckedWrites.WriteOneAtATimeAsync(client, "vault", "c", 50, acked);
 
         var (first, second, _) = await cluster.ReadBothReplicasAsync("vault");
         Assert.Equal(first, second);
         AckedWrites.AssertAllPresent(acked, first);
 
         // The rebuilt disk is a good one: everything restarts from it.
-        cluster.KillAll();
-        await cluster.StartAsync();
-        await cluster.WaitUntilAsync(async () => (await cluster.GetJsonAsync("vms/vault")).GetProperty("state").GetString() == "duplex",
-            TimeSpan.FromSeconds(90), "duplex after restarting everything");
-        var (afterFirst, afterSecond, _) = await cluster.ReadBothReplicasAsync("vault");
-        Assert.Equal(afterFirst, afterSecond);
-        AckedWrites.AssertAllPresent(acked, afterFirst);
-    }
-
-    private static async Task WriteAsync(AkkaLockstep.Client.LockstepClient client, string prefix, int count, ConcurrentDictionary<string, byte[]> acked)
-    {
-        var session = client.OpenKvSession("vault");
-        for (var i = 0; i < count; i++)
-        {
-            var key = $"{prefix}{i}";
-            await session.PutAsync(key, BitConverter.GetBytes(i));
-            acked[key] = BitConverter.GetBytes(i);
-        }
+        await cluster.KillAllAndCheckRecoveryAsync("vault", acked);
     }
 }

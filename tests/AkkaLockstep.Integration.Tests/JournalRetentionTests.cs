@@ -25,17 +25,17 @@ public sealed class JournalRetentionTests(ITestOutputHelper output)
         var acked = new ConcurrentDictionary<string, byte[]>();
         await using (var client = cluster.NewClient(TimeSpan.FromSeconds(30)))
         {
-            await WriteAsync(client, "a", 800, acked);
+            await AckedWrites.WriteOneAtATimeAsync(client, "ledger", "a", 800, acked);
             var primary = (await cluster.GetJsonAsync("vms/ledger")).GetProperty("primary").GetString()!;
             var secondary = primary == "h1" ? "h2" : "h1";
             cluster[secondary].Kill();
             // Far more than the primary retains: only a full copy can bring the secondary back.
-            await WriteAsync(client, "b", 400, acked);
+            await AckedWrites.WriteOneAtATimeAsync(client, "ledger", "b", 400, acked);
             cluster[secondary].Start();
             await cluster.WaitUntilAsync(async () => (await cluster.GetJsonAsync("vms/ledger", via: primary)).GetProperty("state").GetString() == "duplex",
                 TimeSpan.FromSeconds(90), "duplex after the secondary's return");
             Assert.Contains("sending a full copy", await File.ReadAllTextAsync(cluster[primary].LogFile));
-            await WriteAsync(client, "c", 100, acked);
+            await AckedWrites.WriteOneAtATimeAsync(client, "ledger", "c", 100, acked);
         }
         var (first, second, _) = await cluster.ReadBothReplicasAsync("ledger");
         Assert.Equal(first, second);
@@ -49,25 +49,7 @@ public sealed class JournalRetentionTests(ITestOutputHelper output)
             Assert.True(events < 3 * SnapshotEvery, $"{host.Name} keeps {events} journal rows");
         }
 
-        cluster.KillAll();
-        await cluster.StartAsync();
-        await cluster.WaitUntilAsync(async () => (await cluster.GetJsonAsync("vms/ledger")).GetProperty("state").GetString() == "duplex",
-            TimeSpan.FromSeconds(90), "duplex after restarting everything");
-        var (afterFirst, afterSecond, _) = await cluster.ReadBothReplicasAsync("ledger");
-        Assert.Equal(afterFirst, afterSecond);
-        AckedWrites.AssertAllPresent(acked, afterFirst);
-    }
-
-    private static async Task WriteAsync(AkkaLockstep.Client.LockstepClient client, string prefix, int count, ConcurrentDictionary<string, byte[]> acked)
-    {
-        // One write at a time: each is its own batch, so journal rows count inputs.
-        var session = client.OpenKvSession("ledger");
-        for (var i = 0; i < count; i++)
-        {
-            var key = $"{prefix}{i}";
-            await session.PutAsync(key, BitConverter.GetBytes(i));
-            acked[key] = BitConverter.GetBytes(i);
-        }
+        await cluster.KillAllAndCheckRecoveryAsync("ledger", acked);
     }
 
     private static long CountJournalRows(string path)

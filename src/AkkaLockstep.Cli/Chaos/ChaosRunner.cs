@@ -153,14 +153,13 @@ public static class ChaosRunner
     private static async Task CorruptDiskAsync(LocalClusterAccess cluster, string secondary, TimeSpan hold, CancellationToken ct)
     {
         var folder = Path.Combine(cluster.Members.Single(m => m.Name == secondary).DataDir, "disks", VmName);
-        string? disk = null;
-        await cluster.WaitUntilAsync(() => Task.FromResult((disk = Directory.Exists(folder)
-                ? Directory.GetFiles(folder, "disk-*.img").OrderBy(f => f, StringComparer.Ordinal).LastOrDefault()
-                : null) is not null),
+        // Disk file names carry their index zero-padded: the last in order is the newest.
+        string? NewestDisk() => Directory.Exists(folder) ? Directory.GetFiles(folder, "disk-*.img").Order(StringComparer.Ordinal).LastOrDefault() : null;
+        await cluster.WaitUntilAsync(() => Task.FromResult(NewestDisk() is not null),
             RecoveryTimeout, $"a disk file on {secondary} (checkpoints come every snapshotEvery inputs: `up --snapshot-every N` for short runs)", ct);
         await cluster.KillAsync(secondary, ct);
-        // The newest disk after the kill: a checkpoint may have replaced the one seen before.
-        disk = Directory.GetFiles(folder, "disk-*.img").OrderBy(f => f, StringComparer.Ordinal).Last();
+        // Looked up after the kill: a checkpoint may have replaced the one seen before.
+        var disk = NewestDisk()!;
         await using (var file = new FileStream(disk, FileMode.Open, FileAccess.ReadWrite))
         {
             file.Position = file.Length / 2;

@@ -1,12 +1,9 @@
 using System.Diagnostics;
-using System.Net;
-using System.Security.Cryptography;
 using AkkaLockstep.Cli.Broker;
 using AkkaLockstep.Cli.Faults;
 using AkkaLockstep.Cli.LocalCluster;
 using AkkaLockstep.Cli.Workload;
 using AkkaLockstep.Gateway;
-using AkkaLockstep.PgWire;
 using Npgsql;
 
 namespace AkkaLockstep.Cli.Demo;
@@ -40,7 +37,7 @@ public static class DemoCommand
         BrokerWorkload workload;
         DemoFaults phases;
         double elapsed;
-        await using (var gateway = StartGateway(cluster, out var password))
+        await using (var gateway = cluster.StartGateway(User, "the demo", out var password))
         await using (var database = NpgsqlDataSource.Create(ConnectionString(gateway, password)))
         {
             workload = new BrokerWorkload(database, settings.Sessions, Seed);
@@ -113,28 +110,6 @@ public static class DemoCommand
         if (settings.Json) await context.Output.WriteLineAsync(report.ToJson());
         else await report.WriteTextAsync(context.Output);
         return report.Clean ? 0 : 1;
-    }
-
-    /// <summary>
-    /// A PostgreSQL gateway in this process on a free loopback port, reaching the cluster through every host's client
-    /// endpoint (so it outlives either host), with a user whose password is made up for this run.
-    /// </summary>
-    private static LockstepGateway StartGateway(LocalClusterAccess cluster, out string password)
-    {
-        password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        try
-        {
-            return LockstepGateway.Start(new LockstepGatewayOptions
-            {
-                Listen = new IPEndPoint(IPAddress.Loopback, 0),
-                ClusterEndpoints = cluster.ClientEndpoints,
-                Users = [new PgUser(User, password)],
-            });
-        }
-        catch (GatewayStartException e)
-        {
-            throw new CliException(e.Message);
-        }
     }
 
     /// <summary>

@@ -1,8 +1,12 @@
+using System.Net;
+using System.Security.Cryptography;
 using AkkaLockstep.Cli.Commands;
 using AkkaLockstep.Cli.Http;
 using AkkaLockstep.Client;
+using AkkaLockstep.Gateway;
 using AkkaLockstep.Guests.Kv;
 using AkkaLockstep.Host.Api;
+using AkkaLockstep.PgWire;
 
 namespace AkkaLockstep.Cli.LocalCluster;
 
@@ -103,6 +107,29 @@ public sealed class LocalClusterAccess : IDisposable
     /// <summary>Waits until <paramref name="name"/> is duplex as seen from any live host.</summary>
     public Task WaitForDuplexAnywhereAsync(string name, TimeSpan timeout, CancellationToken ct) =>
         WaitUntilAsync(async () => (await TryDescribeAsync(name, ct))?.State == "duplex", timeout, $"{name} duplex", ct);
+
+    /// <summary>
+    /// A PostgreSQL gateway in this process on a free loopback port, reaching the cluster through every host's client
+    /// endpoint (so it outlives either host), with one user whose password is made up for this run.
+    /// </summary>
+    /// <param name="owner">Who runs it, for the error: "the demo", "the bench".</param>
+    public LockstepGateway StartGateway(string user, string owner, out string password)
+    {
+        password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        try
+        {
+            return LockstepGateway.Start(new LockstepGatewayOptions
+            {
+                Listen = new IPEndPoint(IPAddress.Loopback, 0),
+                ClusterEndpoints = ClientEndpoints,
+                Users = [new PgUser(user, password)],
+            });
+        }
+        catch (GatewayStartException e)
+        {
+            throw new CliException($"could not start {owner}'s PostgreSQL gateway: {e.Message}");
+        }
+    }
 
     public LockstepClient NewClient(TimeSpan requestTimeout) =>
         new(new LockstepClientOptions { Endpoints = ClientEndpoints, RequestTimeout = requestTimeout });

@@ -57,7 +57,7 @@ public static class ProtoMapping
                 envelope.SnapshotChunk = new SnapshotChunkProto
                 {
                     Epoch = c.Epoch, SnapshotIndex = c.SnapshotIndex, SnapshotEpoch = c.SnapshotEpoch, Offset = c.Offset,
-                    TotalLength = c.TotalLength, Data = ByteString.CopyFrom(c.Data), Digest = ByteString.CopyFrom(c.Digest),
+                    TotalLength = c.TotalLength, Data = UnsafeByteOperations.UnsafeWrap(c.Data), Digest = ByteString.CopyFrom(c.Digest),
                 };
                 break;
             case CopyAck k:
@@ -83,22 +83,13 @@ public static class ProtoMapping
             envelope.Probe.LastIndex, (ReplicaRole)envelope.Probe.Role, envelope.Probe.IsReply, envelope.Probe.Incarnation),
         PeerEnvelopeProto.BodyOneofCase.SnapshotChunk => new SnapshotChunk(envelope.SnapshotChunk.Epoch,
             envelope.SnapshotChunk.SnapshotIndex, envelope.SnapshotChunk.SnapshotEpoch, envelope.SnapshotChunk.Offset,
-            envelope.SnapshotChunk.TotalLength, envelope.SnapshotChunk.Data.ToByteArray(), envelope.SnapshotChunk.Digest.ToByteArray()),
+            envelope.SnapshotChunk.TotalLength, envelope.SnapshotChunk.Data.Memory, envelope.SnapshotChunk.Digest.ToByteArray()),
         PeerEnvelopeProto.BodyOneofCase.CopyAck => new CopyAck(envelope.CopyAck.Epoch, envelope.CopyAck.SnapshotIndex,
             envelope.CopyAck.Offset, envelope.CopyAck.Gap),
         _ => null,
     };
 
-    public static ReplicaSnapshotProto ToProto(this ReplicaSnapshot s)
-    {
-        var proto = new ReplicaSnapshotProto
-        {
-            Epoch = s.Epoch, AppliedIndex = s.AppliedIndex, AppliedEpoch = s.AppliedEpoch, Machine = ByteString.CopyFrom(s.Machine),
-        };
-        proto.Tail.AddRange(s.Tail.Select(ToProto));
-        return proto;
-    }
-
+    /// <summary>A snapshot written before disks were files (the machine state inside it); nothing writes these any more.</summary>
     public static ReplicaSnapshot FromProto(this ReplicaSnapshotProto p) =>
         new(p.Epoch, p.AppliedIndex, p.AppliedEpoch, p.Machine.ToByteArray(), p.Tail.FromProto());
 

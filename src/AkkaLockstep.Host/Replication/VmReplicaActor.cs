@@ -360,7 +360,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private void MaybeCheckpoint()
     {
         if (_checkpointing || _installOp > 0 || _core.AppliedIndex - _checkpointStartIndex < _directory.Options.SnapshotEvery ||
-            _diskInfo.Bytes > SmallDiskBytes && _journalBytesSinceCheckpoint < _diskInfo.Bytes / 2) return;
+            _diskInfo.Bytes > PacedCheckpointDiskBytes && _journalBytesSinceCheckpoint < _diskInfo.Bytes / 2) return;
         _checkpointing = true;
         _checkpointStartIndex = _core.AppliedIndex;
         _journalBytesSinceCheckpoint = 0;
@@ -371,7 +371,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     }
 
     private CaptureCheckpoint? _pendingCapture;
-    private const long SmallDiskBytes = 16 << 20;
+    private const long PacedCheckpointDiskBytes = 16 << 20;
 
     /// <summary>
     /// A disk file is durable: save the snapshot that names it. Its tail is every log entry after it now, because
@@ -482,8 +482,8 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private string _digest = "";
     private long _digestIndex = -1;
     private long _digestAtMs = long.MinValue / 2;
-    private const long LargeDiskBytes = 4 << 20;
-    private const long LargeDigestEveryMs = 10_000;
+    private const long ThrottledDigestDiskBytes = 4 << 20;
+    private const long ThrottledDigestEveryMs = 10_000;
 
     /// <summary>
     /// The guest's digest for `vm show`: taking it reads the whole state, so a large one is digested at most every 10 s
@@ -491,7 +491,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     /// </summary>
     private string StatusDigest()
     {
-        if (_digestIndex != _core.AppliedIndex && (_diskInfo.Bytes < LargeDiskBytes || Now - _digestAtMs >= LargeDigestEveryMs))
+        if (_digestIndex != _core.AppliedIndex && (_diskInfo.Bytes < ThrottledDigestDiskBytes || Now - _digestAtMs >= ThrottledDigestEveryMs))
         {
             _digest = Convert.ToHexString(_core.Guest.Digest(), 0, 8).ToLowerInvariant();
             _digestIndex = _core.AppliedIndex;

@@ -1,9 +1,27 @@
+using System.Collections.Concurrent;
+using AkkaLockstep.Client;
 using AkkaLockstep.Guests.Kv;
 
 namespace AkkaLockstep.Integration.Tests.Harness;
 
 public static class AckedWrites
 {
+    /// <summary>
+    /// Writes keys PREFIX0..PREFIX(count-1) one at a time through one session (each its own batch, so journal rows
+    /// count inputs) and records each once it is acknowledged.
+    /// </summary>
+    public static async Task WriteOneAtATimeAsync(LockstepClient client, string vm, string prefix, int count,
+        ConcurrentDictionary<string, byte[]> acked)
+    {
+        var session = client.OpenKvSession(vm);
+        for (var i = 0; i < count; i++)
+        {
+            var key = $"{prefix}{i}";
+            await session.PutAsync(key, BitConverter.GetBytes(i));
+            acked[key] = BitConverter.GetBytes(i);
+        }
+    }
+
     /// <summary>Fails the test if any acknowledged write is missing from, or different in, a replica's kv snapshot.</summary>
     public static void AssertAllPresent(IReadOnlyDictionary<string, byte[]> acked, byte[] replicaSnapshot)
     {

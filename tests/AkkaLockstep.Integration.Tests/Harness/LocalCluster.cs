@@ -116,6 +116,21 @@ public sealed class LocalCluster : IAsyncDisposable
         return (first!, second!, applied);
     }
 
+    /// <summary>
+    /// SIGKILLs every member, starts them again and checks that the VM is duplex, both replicas are identical and
+    /// every acknowledged write is there.
+    /// </summary>
+    public async Task KillAllAndCheckRecoveryAsync(string vm, IReadOnlyDictionary<string, byte[]> acked)
+    {
+        KillAll();
+        await StartAsync();
+        await WaitUntilAsync(async () => (await GetJsonAsync($"vms/{vm}")).GetProperty("state").GetString() == "duplex",
+            TimeSpan.FromSeconds(90), "duplex after restarting everything");
+        var (first, second, _) = await ReadBothReplicasAsync(vm);
+        Assert.Equal(first, second);
+        AckedWrites.AssertAllPresent(acked, first);
+    }
+
     public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var deadline = DateTime.UtcNow + timeout;

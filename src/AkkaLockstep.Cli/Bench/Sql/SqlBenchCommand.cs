@@ -1,8 +1,5 @@
-using System.Net;
 using System.Security.Cryptography;
 using AkkaLockstep.Cli.LocalCluster;
-using AkkaLockstep.Gateway;
-using AkkaLockstep.PgWire;
 
 namespace AkkaLockstep.Cli.Bench.Sql;
 
@@ -40,11 +37,10 @@ public static class SqlBenchCommand
             var targets = new List<SqlBenchTarget>();
             using (var cluster = await LocalClusterAccess.EnsureUpAsync(context, ct))
             {
-                var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
                 // A name of its own per run: re-protecting a removed sql VM's name can replay the old replica's journal
                 // tail once it was truncated at a snapshot (recovery fails with "log append out of order").
                 var run = Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
-                await using var gateway = StartGateway(cluster, password);
+                await using var gateway = cluster.StartGateway(GatewayUser, "the bench", out var password);
                 foreach (var (name, hosts) in new[] { (SqlBenchReport.Unprotected, new[] { "h1" }), (SqlBenchReport.Duplex, new[] { "h1", "h2" }) })
                 {
                     var vm = $"bench-sql-{name}-{run}";
@@ -77,23 +73,6 @@ public static class SqlBenchCommand
         finally
         {
             Directory.Delete(work, recursive: true);
-        }
-    }
-
-    private static LockstepGateway StartGateway(LocalClusterAccess cluster, string password)
-    {
-        try
-        {
-            return LockstepGateway.Start(new LockstepGatewayOptions
-            {
-                Listen = new IPEndPoint(IPAddress.Loopback, 0),
-                ClusterEndpoints = cluster.ClientEndpoints,
-                Users = [new PgUser(GatewayUser, password)],
-            });
-        }
-        catch (GatewayStartException e)
-        {
-            throw new CliException($"could not start the bench's PostgreSQL gateway: {e.Message}");
         }
     }
 
