@@ -41,6 +41,13 @@ public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = nul
     public string Self => Options.Name;
     public PlacementTable Placement => _placement;
 
+    /// <summary>
+    /// This node's stored placement has been read (see PlacementStoreActor). Until then — a host that just started, or
+    /// restarted its actor system after being downed — an empty table means "not known yet", not "no such VM".
+    /// </summary>
+    public bool PlacementLoaded => _placementLoaded;
+    private volatile bool _placementLoaded;
+
     public IEnumerable<MemberEntry> Members => _members.Values;
 
     public void SetMember(MemberEntry member) => _members[member.Name] = member;
@@ -62,6 +69,7 @@ public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = nul
     public void SetPlacement(PlacementTable table)
     {
         if (table.Version > _placement.Version) _placement = table;
+        _placementLoaded = true;
     }
 
     public void SetLocalReplica(string vm, IActorRef replica) => _localReplicas[vm] = replica;

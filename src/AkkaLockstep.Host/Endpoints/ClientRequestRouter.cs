@@ -23,7 +23,9 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
         {
             var vm = directory.Placement.Find(request.Vm);
             if (vm is null)
-                return Fail(request, Status.UnknownVm, $"unknown VM '{request.Vm}'");
+                return directory.PlacementLoaded
+                    ? Fail(request, Status.UnknownVm, $"unknown VM '{request.Vm}'")
+                    : Fail(request, Status.Unavailable, PlacementNotLoaded);
             return new Response
             {
                 Correlation = request.Correlation, Status = Status.NotPrimary,
@@ -38,6 +40,10 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
         return await completion.Task.ConfigureAwait(false);
     }
 
+    // A client told "unknown VM" gives up (the gateway reports the database gone): a host still reading its placement
+    // must say "retry" instead.
+    private string PlacementNotLoaded => $"{directory.Self} is starting and has not read the placement yet; retry";
+
     private static Response Fail(Request request, Status status, string error) =>
         new() { Correlation = request.Correlation, Status = status, Error = error };
 
@@ -45,7 +51,9 @@ public sealed class ClientRequestRouter(HostDirectory directory) : IClientReques
     {
         var vm = directory.Placement.Find(request.Vm);
         if (vm is null)
-            return Task.FromResult(new LocateResponse { Correlation = request.Correlation, Status = Status.UnknownVm, Error = $"unknown VM '{request.Vm}'" });
+            return Task.FromResult(directory.PlacementLoaded
+                ? new LocateResponse { Correlation = request.Correlation, Status = Status.UnknownVm, Error = $"unknown VM '{request.Vm}'" }
+                : new LocateResponse { Correlation = request.Correlation, Status = Status.Unavailable, Error = PlacementNotLoaded });
         var response = new LocateResponse { Correlation = request.Correlation, Status = Status.Ok, Kind = vm.Kind };
         response.Endpoints.AddRange(vm.Hosts.Select(directory.ClientEndpointOf).OfType<string>());
         var local = directory.LocalState(request.Vm);

@@ -46,7 +46,9 @@ public sealed class SqlSessionTests
         await using var sql = await SqlServer.StartAsync();
         var client = sql.Client;
         var holder = client.OpenSqlSession("vm1");
-        var waiter = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyTimeout = TimeSpan.FromMilliseconds(200) });
+        // Long enough that the first Busy answer arrives before it even on a loaded CI machine (at 200 ms the first
+        // round trip alone sometimes outlasted it, and the session gave up without a retry).
+        var waiter = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyTimeout = TimeSpan.FromSeconds(1) });
         (await holder.ExecuteAsync("BEGIN")).EnsureSuccess();
         await Assert.ThrowsAsync<SqlBusyTimeoutException>(() => waiter.ExecuteAsync("SELECT 1"));
         Assert.True(waiter.BusyRetries > 0);
