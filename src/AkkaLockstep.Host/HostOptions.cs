@@ -24,6 +24,12 @@ public sealed record HostOptions
     /// <summary>Client data-plane TCP port (0 = none; witnesses have none).</summary>
     public int ClientPort { get; init; }
 
+    /// <summary>
+    /// TCP port on which this host receives full copies of disks from its peers (0 = a free port chosen at start;
+    /// peers learn it from the cluster membership). Witnesses have none.
+    /// </summary>
+    public int CopyPort { get; init; }
+
     /// <summary>Command endpoint HTTP port for the CLI, health and metrics (0 = none).</summary>
     public int CommandPort { get; init; } = 9110;
 

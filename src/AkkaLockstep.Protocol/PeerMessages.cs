@@ -31,12 +31,19 @@ public sealed record Probe(long PromisedEpoch, long LastEpoch, long LastIndex, R
 
 /// <summary>
 /// Primary to secondary, when the secondary needs entries the primary has compacted away: one piece of the
-/// primary's machine state at SnapshotIndex (whose entry had SnapshotEpoch). Pieces go in order; the receiver
-/// installs the state once Offset + Data reaches TotalLength and the SHA-256 of the whole equals Digest.
+/// primary's machine state at SnapshotIndex (whose entry had SnapshotEpoch). Pieces go in order; each carries the
+/// CRC-32C of its Data (<see cref="PieceChecksum"/>); the receiver installs the state once Offset + Data reaches
+/// TotalLength and the SHA-256 of the whole equals Digest.
 /// </summary>
 /// Data is a slice of the primary's captured state, which never changes once captured: no copy per piece.
 public sealed record SnapshotChunk(long Epoch, long SnapshotIndex, long SnapshotEpoch, long Offset, long TotalLength,
-    ReadOnlyMemory<byte> Data, byte[] Digest) : PeerMessage;
+    ReadOnlyMemory<byte> Data, byte[] Digest, uint Checksum) : PeerMessage
+{
+    /// <summary>A piece with its checksum computed from its data.</summary>
+    public static SnapshotChunk Of(long epoch, long snapshotIndex, long snapshotEpoch, long offset, long totalLength,
+        ReadOnlyMemory<byte> data, byte[] digest) =>
+        new(epoch, snapshotIndex, snapshotEpoch, offset, totalLength, data, digest, PieceChecksum.Of(data.Span));
+}
 
 /// <summary>
 /// Secondary to primary: of the full copy of the state at SnapshotIndex it holds the first Offset bytes in order (all

@@ -69,7 +69,7 @@ public sealed partial class ReplicaCore
         while (copy.Sent < copy.State.Length && copy.Sent - copy.Acked < _options.CopyWindowBytes)
         {
             var size = (int)Math.Min(_options.SnapshotChunkBytes, copy.State.Length - copy.Sent);
-            Emit(new SendToPeer(new SnapshotChunk(Epoch, copy.Index, copy.SnapshotEpoch, copy.Sent, copy.State.Length,
+            Emit(new SendToPeer(SnapshotChunk.Of(Epoch, copy.Index, copy.SnapshotEpoch, copy.Sent, copy.State.Length,
                 copy.State.AsMemory((int)copy.Sent, size), copy.Digest)));
             copy.Sent += size;
         }
@@ -150,6 +150,15 @@ public sealed partial class ReplicaCore
         {
             Emit(new Alarm($"{Peer} sent a piece of a full copy that cannot be part of one (offset {chunk.Offset}, " +
                            $"{chunk.Data.Length} bytes of {chunk.TotalLength}); ignored"));
+            return;
+        }
+        if (PieceChecksum.Of(chunk.Data.Span) != chunk.Checksum)
+        {
+            // Damaged on the way or by the sender: not taken; the primary goes on from what this replica holds.
+            Emit(new Alarm($"a piece of the full copy from {Peer} (offset {chunk.Offset}, {chunk.Data.Length} bytes) failed its " +
+                           "checksum; asking for it again"));
+            var held = _copyIn is { } partial && partial.Index == chunk.SnapshotIndex ? partial.Length : 0;
+            Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, held, true)));
             return;
         }
         if (_copyIn is null || _copyIn.Index != chunk.SnapshotIndex || !_copyIn.Digest.AsSpan().SequenceEqual(chunk.Digest) ||

@@ -23,6 +23,8 @@ public sealed partial class ReplicaCore
     private long _peerMatch;
     private long _peerRewind;
     private long _peerProgressMs;
+    // Last time the peer held everything this primary made durable, or acknowledged more of it.
+    private long _peerKeptUpMs;
     private long _peerHeardMs;
     private long _lastSendMs;
     private long _lastCheckSent;
@@ -165,6 +167,7 @@ public sealed partial class ReplicaCore
             {
                 _peerMatch = Math.Min(reply.MatchIndex, _log.LastIndex);
                 _peerProgressMs = _now;
+                _peerKeptUpMs = _now;
                 if (_copyOut is { } done && _peerMatch >= done.Index) _copyOut = null;
                 if (_peerMatch >= _peerRewind) _peerRewind = 0;
             }
@@ -244,6 +247,13 @@ public sealed partial class ReplicaCore
         }
     }
 
+    /// <summary>A duplex peer that answers but has made nothing durable for <see cref="ReplicaOptions.PeerStallMs"/>.</summary>
+    private bool PeerStalled()
+    {
+        if (_simplex || Solo || _peerMatch >= DurableIndex) _peerKeptUpMs = _now;
+        return _now - _peerKeptUpMs > _options.PeerStallMs;
+    }
+
     private void PrimaryTick()
     {
         // A peer gone quiet mid-copy gets a fresh copy when it answers again; meanwhile the log may be compacted. Capturing
@@ -273,6 +283,7 @@ public sealed partial class ReplicaCore
         _peerAnswered = false;
         _peerRewind = 0;
         _peerProgressMs = _now;
+        _peerKeptUpMs = _now;
         _peerHeardMs = _now;
         _lastCheckSent = 0;
         _copyOut = null;

@@ -322,6 +322,13 @@ public sealed partial class ReplicaCore
             StartFailover();
             return;
         }
+        if (Role == ReplicaRole.Primary && PeerStalled())
+        {
+            Emit(new Alarm($"{Peer} answers but made nothing durable for {_now - _peerKeptUpMs} ms while entries waited on it " +
+                           "(its disk may be full or failing): going on alone"));
+            StartFailover();
+            return;
+        }
         switch (Role)
         {
             case ReplicaRole.Primary:

@@ -36,6 +36,13 @@ public sealed record ReplicaOptions
 
     /// <summary>Silence from the peer after which a replica in a pair claims the next epoch to go on alone.</summary>
     public long PeerTimeoutMs { get; init; } = 500;
+
+    /// <summary>
+    /// A duplex primary whose peer still answers but makes nothing durable for this long while entries wait on it (its
+    /// disk is full or failing) goes on alone, as if the peer were gone; SQL Server Always On's session timeout is
+    /// 10 s too. Without it one sick disk would stall the VM for as long as it stays sick.
+    /// </summary>
+    public long PeerStallMs { get; init; } = 10_000;
     public long RetransmitAfterMs { get; init; } = 300;
     /// <summary>How long a simplex primary's witness lease lasts, and how often it is renewed.</summary>
     public long LeaseMs { get; init; } = 2000;

@@ -12,10 +12,21 @@ public sealed record ResyncSettings(bool Json, IReadOnlyList<int> Missed, int Fu
 
 /// <param name="Seconds">From the restart of the secondary's host to duplex (includes the host rejoining the cluster).</param>
 /// <param name="CatchUpSeconds">From the primary first seeing its peer catch up to duplex (null: too quick to see).</param>
-public sealed record IncrementalResync(long Missed, double Seconds, double? CatchUpSeconds);
+/// <param name="Pacing">Client latency with and without the catch-up.</param>
+public sealed record IncrementalResync(long Missed, double Seconds, double? CatchUpSeconds, ResyncPacing Pacing);
+
+/// <summary>
+/// p99 of a steady probe load (<see cref="ResyncBench.ProbeSessions"/> sessions writing one value after another) while
+/// the pair is duplex, and while the returning replica catches up (from the restart if the catch-up was too quick to
+/// see); the target is resync ≤ 2× steady.
+/// </summary>
+public sealed record ResyncPacing(double SteadyP99Ms, double ResyncP99Ms, int SteadyWrites, int ResyncWrites, int Errors)
+{
+    public double Ratio => SteadyP99Ms > 0 ? Math.Round(ResyncP99Ms / SteadyP99Ms, 2) : 0;
+}
 
 public sealed record ResyncReport(IReadOnlyList<IncrementalResync> Incremental, double? FullCopyMbPerS, int FullCopyMb,
-    double? FullCopySeconds, int Sessions, int Cores, string Date);
+    double? FullCopySeconds, ResyncPacing? FullCopyPacing, int Sessions, int Cores, string Date);
 
 /// <summary>
 /// `lockstep bench resync`: how long a returning replica takes to be duplex again. Each run kills the secondary's
@@ -29,6 +40,8 @@ public static class ResyncBench
     private const int ValueBytes = 100;
     private const int FullCopyValueBytes = 1 << 20;
     private static readonly TimeSpan DuplexTimeout = TimeSpan.FromMinutes(10);
+    public const int ProbeSessions = 4;
+    private static readonly TimeSpan SteadyWindow = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(ResyncSettings settings, CliContext context, CancellationToken ct)
     {
@@ -40,35 +53,39 @@ public static class ResyncBench
         {
             foreach (var missed in settings.Missed)
             {
-                var (seconds, catchUp) = await MissAndReturnAsync(cluster, $"resync-{missed}", missed, ValueBytes, settings.Sessions, progress, ct);
-                incremental.Add(new IncrementalResync(missed, seconds, catchUp));
+                var (seconds, catchUp, pacing) = await MissAndReturnAsync(cluster, $"resync-{missed}", missed, ValueBytes, settings.Sessions, progress, ct);
+                incremental.Add(new IncrementalResync(missed, seconds, catchUp, pacing));
                 await progress.WriteLineAsync($"incremental: {missed:N0} missed writes, duplex {seconds:0.0} s after the restart" +
-                                              (catchUp is { } c ? $" ({c:0.0} s catching up)" : ""));
+                                              (catchUp is { } c ? $" ({c:0.0} s catching up)" : "") + "; " + Describe(pacing));
             }
         }, ct);
 
         double? fullSeconds = null;
+        ResyncPacing? fullPacing = null;
         if (settings.FullCopyMb > 0)
         {
             // Snapshots every 64 inputs and nothing retained behind them: the returning replica needs a full copy.
             await WithClusterAsync(context, ["--snapshot-every", "64", "--retain-inputs", "0"], async cluster =>
             {
-                var (seconds, catchUp) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
+                var (seconds, catchUp, pacing) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
                     Math.Min(settings.Sessions, 4), progress, ct);
                 fullSeconds = catchUp ?? seconds;
-                await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {fullSeconds:0.0} s");
+                fullPacing = pacing;
+                await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {fullSeconds:0.0} s; {Describe(pacing)}");
             }, ct);
         }
 
         var report = new ResyncReport(incremental, fullSeconds is > 0 ? Math.Round(settings.FullCopyMb * 1.048576 / fullSeconds.Value, 1) : null,
-            settings.FullCopyMb, fullSeconds, settings.Sessions, Environment.ProcessorCount, DateTime.UtcNow.ToString("yyyy-MM-dd"));
+            settings.FullCopyMb, fullSeconds, fullPacing, settings.Sessions, Environment.ProcessorCount, DateTime.UtcNow.ToString("yyyy-MM-dd"));
         if (settings.Json) await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, Output.CliJson.Options));
         else
         {
-            await context.Output.WriteLineAsync($"{"MISSED",10} {"TO DUPLEX S",12} {"CATCH-UP S",11}");
+            await context.Output.WriteLineAsync($"{"MISSED",10} {"TO DUPLEX S",12} {"CATCH-UP S",11} {"P99 STEADY",11} {"P99 RESYNC",11}");
             foreach (var r in incremental)
-                await context.Output.WriteLineAsync($"{r.Missed,10:N0} {r.Seconds,12:0.0} {(r.CatchUpSeconds is { } c ? c.ToString("0.0") : "-"),11}");
-            if (report.FullCopyMbPerS is { } rate) await context.Output.WriteLineAsync($"full copy of {settings.FullCopyMb} MiB: {rate:0.0} MB/s");
+                await context.Output.WriteLineAsync($"{r.Missed,10:N0} {r.Seconds,12:0.0} {(r.CatchUpSeconds is { } c ? c.ToString("0.0") : "-"),11} " +
+                                                    $"{r.Pacing.SteadyP99Ms,8:0.0} ms {r.Pacing.ResyncP99Ms,8:0.0} ms");
+            if (report.FullCopyMbPerS is { } rate)
+                await context.Output.WriteLineAsync($"full copy of {settings.FullCopyMb} MiB: {rate:0.0} MB/s; {Describe(report.FullCopyPacing!)}");
         }
         return 0;
     }
@@ -92,11 +109,22 @@ public static class ResyncBench
         }
     }
 
-    /// <returns>Seconds from the restart to duplex, and from the first sight of the catch-up to duplex.</returns>
-    private static async Task<(double Seconds, double? CatchUp)> MissAndReturnAsync(LocalClusterAccess cluster, string vm, int writes,
-        int valueBytes, int sessions, TextWriter progress, CancellationToken ct)
+    private static string Describe(ResyncPacing p) =>
+        $"client p99 {p.SteadyP99Ms:0.0} ms duplex, {p.ResyncP99Ms:0.0} ms resyncing ({p.Ratio:0.00}x, {p.ResyncWrites:N0} writes" +
+        (p.Errors > 0 ? $", {p.Errors} failed" : "") + ")";
+
+    /// <returns>
+    /// Seconds from the restart to duplex, and from the first sight of the catch-up to duplex; the probe load's latency.
+    /// </returns>
+    private static async Task<(double Seconds, double? CatchUp, ResyncPacing Pacing)> MissAndReturnAsync(LocalClusterAccess cluster,
+        string vm, int writes, int valueBytes, int sessions, TextWriter progress, CancellationToken ct)
     {
         await cluster.ProtectFreshAsync(vm, ["h1", Secondary], "duplex", ct);
+        await using var probeClient = cluster.NewClient(TimeSpan.FromSeconds(60));
+        await using var probe = new LatencyProbe(probeClient, vm, ProbeSessions);
+        var steadyFrom = LatencyProbe.Now;
+        await Task.Delay(SteadyWindow, ct);
+        var steady = probe.P99Between(steadyFrom, LatencyProbe.Now);
         await cluster.KillAsync(Secondary, ct);
         await progress.WriteLineAsync($"{vm}: {Secondary} killed; writing {writes:N0} inputs of {valueBytes:N0} bytes to the primary alone…");
         await using (var client = cluster.NewClient(TimeSpan.FromSeconds(60)))
@@ -104,18 +132,27 @@ public static class ResyncBench
 
         cluster.Restart(Secondary);
         var clock = Stopwatch.StartNew();
+        var restartedAt = LatencyProbe.Now;
         double? resyncSeen = null;
+        long? resyncFrom = null;
         while (true)
         {
             var info = await cluster.TryDescribeAsync(vm, ct);
             if (info?.State == "duplex") break;
-            if (info?.State == "resyncing") resyncSeen ??= clock.Elapsed.TotalSeconds;
+            if (info?.State == "resyncing" && resyncSeen is null)
+            {
+                resyncSeen = clock.Elapsed.TotalSeconds;
+                resyncFrom = LatencyProbe.Now;
+            }
             if (clock.Elapsed > DuplexTimeout) throw new CliException($"{vm} not duplex {DuplexTimeout.TotalMinutes} minutes after {Secondary} returned");
             await Task.Delay(50, ct);
         }
         var seconds = clock.Elapsed.TotalSeconds;
+        var resync = probe.P99Between(resyncFrom ?? restartedAt, LatencyProbe.Now);
+        var pacing = new ResyncPacing(steady.P99Ms, resync.P99Ms, steady.Writes, resync.Writes, probe.Errors);
+        await probe.DisposeAsync();
         await cluster.UnprotectAsync(vm, ct);
-        return (Math.Round(seconds, 2), resyncSeen is { } seen ? Math.Round(seconds - seen, 2) : null);
+        return (Math.Round(seconds, 2), resyncSeen is { } seen ? Math.Round(seconds - seen, 2) : null, pacing);
     }
 
     private static async Task WriteAsync(LockstepClient client, string vm, int writes, int valueBytes, int sessions, CancellationToken ct)

@@ -14,6 +14,7 @@ public sealed record HostOptionsLayer
     public string? DataDir { get; init; }
     public int? ClientPort { get; init; }
     public int? CommandPort { get; init; }
+    public int? CopyPort { get; init; }
     public string? Postgres { get; init; }
     public int? PgPort { get; init; }
     public long? SnapshotEvery { get; init; }
@@ -35,6 +36,7 @@ public sealed record HostOptionsLayer
         DataDir = DataDir ?? lower.DataDir,
         ClientPort = ClientPort ?? lower.ClientPort,
         CommandPort = CommandPort ?? lower.CommandPort,
+        CopyPort = CopyPort ?? lower.CopyPort,
         Postgres = Postgres ?? lower.Postgres,
         PgPort = PgPort ?? lower.PgPort,
         PgUsers = PgUsers ?? lower.PgUsers,

@@ -58,6 +58,7 @@ public static class ProtoMapping
                 {
                     Epoch = c.Epoch, SnapshotIndex = c.SnapshotIndex, SnapshotEpoch = c.SnapshotEpoch, Offset = c.Offset,
                     TotalLength = c.TotalLength, Data = UnsafeByteOperations.UnsafeWrap(c.Data), Digest = ByteString.CopyFrom(c.Digest),
+                    Checksum = c.Checksum,
                 };
                 break;
             case CopyAck k:
@@ -83,7 +84,8 @@ public static class ProtoMapping
             envelope.Probe.LastIndex, (ReplicaRole)envelope.Probe.Role, envelope.Probe.IsReply, envelope.Probe.Incarnation),
         PeerEnvelopeProto.BodyOneofCase.SnapshotChunk => new SnapshotChunk(envelope.SnapshotChunk.Epoch,
             envelope.SnapshotChunk.SnapshotIndex, envelope.SnapshotChunk.SnapshotEpoch, envelope.SnapshotChunk.Offset,
-            envelope.SnapshotChunk.TotalLength, envelope.SnapshotChunk.Data.Memory, envelope.SnapshotChunk.Digest.ToByteArray()),
+            envelope.SnapshotChunk.TotalLength, envelope.SnapshotChunk.Data.Memory, envelope.SnapshotChunk.Digest.ToByteArray(),
+            envelope.SnapshotChunk.Checksum),
         PeerEnvelopeProto.BodyOneofCase.CopyAck => new CopyAck(envelope.CopyAck.Epoch, envelope.CopyAck.SnapshotIndex,
             envelope.CopyAck.Offset, envelope.CopyAck.Gap),
         _ => null,

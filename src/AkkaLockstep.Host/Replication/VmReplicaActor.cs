@@ -229,7 +229,11 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     WriteInstalledCopy(p);
                     break;
                 case SendToPeer send:
-                    if (_core.Peer is { } peer && !_directory.Faults.Cuts(peer)) _directory.PeerManager(peer)?.Tell(send.Message.ToEnvelope(_vm.Name, _directory.Self), Self);
+                    if (_core.Peer is not { } peer || _directory.Faults.Cuts(peer)) break;
+                    var envelope = send.Message.ToEnvelope(_vm.Name, _directory.Self);
+                    // Pieces of a full copy take the peer's copy connection: megabytes that would hold up heartbeats on Akka.Remote.
+                    if (send.Message is SnapshotChunk && _directory.CopyLinks?.TrySend(peer, envelope) == true) break;
+                    _directory.PeerManager(peer)?.Tell(envelope, Self);
                     break;
                 case Reply { Token: VerifyToken verify } reply:
                     verify.ReplyTo.Tell(reply.Status == ReplyStatus.Ok

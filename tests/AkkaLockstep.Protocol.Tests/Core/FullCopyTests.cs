@@ -72,7 +72,7 @@ public sealed class FullCopyTests
         var b = pair.Cores["b"];
         var (hash, applied) = (b.HashHex, b.AppliedIndex);
         var state = new byte[100];
-        pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, 50, b.Epoch, 0, state.Length, state, new byte[32])));
+        pair.Feed("b", new PeerReceived(SnapshotChunk.Of(b.Epoch, 50, b.Epoch, 0, state.Length, state, new byte[32])));
         Assert.Contains(pair.Alarms, a => a.Contains("failed its checksum", StringComparison.Ordinal));
         Assert.Equal((hash, applied), (b.HashHex, b.AppliedIndex));
     }
@@ -87,9 +87,9 @@ public sealed class FullCopyTests
         var digest = SHA256.HashData(state);
         var index = pair.Cores["a"].AppliedIndex + 10;
         pair.Partitioned = true;
-        pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, index, b.Epoch, 0, state.Length, state[..10], digest)));
+        pair.Feed("b", new PeerReceived(SnapshotChunk.Of(b.Epoch, index, b.Epoch, 0, state.Length, state[..10], digest)));
         var acks = new List<CopyAck>();
-        foreach (var effect in b.Handle(new PeerReceived(new SnapshotChunk(b.Epoch, index, b.Epoch, 20, state.Length, state[20..], digest)), pair.Now))
+        foreach (var effect in b.Handle(new PeerReceived(SnapshotChunk.Of(b.Epoch, index, b.Epoch, 20, state.Length, state[20..], digest)), pair.Now))
             if (effect is SendToPeer { Message: CopyAck ack }) acks.Add(ack);
         Assert.Equal([new CopyAck(b.Epoch, index, 10, Gap: true)], acks);
         Assert.NotEqual(index, b.LastIndex);
@@ -149,6 +149,32 @@ public sealed class FullCopyTests
     }
 
     [Fact]
+    public void A_damaged_piece_is_refused_with_an_alarm_and_sent_again_from_where_the_secondary_stands()
+    {
+        var pair = CompactedWhileAway(new ReplicaOptions { SnapshotChunkBytes = 64, CopyWindowBytes = 512 }, 50);
+        pair.Down.Remove("b");
+        var offsets = new List<long>();
+        pair.Tamper = (_, message) =>
+        {
+            if (message is not SnapshotChunk chunk) return message;
+            offsets.Add(chunk.Offset);
+            if (offsets.Count != 5) return message;
+            // The fifth piece arrives with one bit flipped and its original checksum.
+            var damaged = chunk.Data.ToArray();
+            damaged[7] ^= 0x10;
+            return chunk with { Data = damaged };
+        };
+        pair.Advance(3000);
+        var (a, b) = (pair.Cores["a"], pair.Cores["b"]);
+        Assert.True(a.Duplex, "not duplex after the damaged piece");
+        Assert.Equal(a.HashHex, b.HashHex);
+        Assert.Equal(a.Guest.Digest(), b.Guest.Digest());
+        Assert.Single(pair.Alarms, m => m.Contains("failed its checksum", StringComparison.Ordinal) && m.Contains($"offset {offsets[4]}", StringComparison.Ordinal));
+        Assert.Equal(1, offsets.Count(o => o == 0));
+        Assert.True(offsets.Count(o => o == offsets[4]) >= 2, "the damaged piece was never sent again");
+    }
+
+    [Fact]
     public void A_copy_of_an_older_state_than_the_secondary_has_is_ignored()
     {
         var pair = new PairHarness();
@@ -157,7 +183,7 @@ public sealed class FullCopyTests
         var b = pair.Cores["b"];
         var (hash, applied) = (b.HashHex, b.AppliedIndex);
         var state = new byte[10];
-        pair.Feed("b", new PeerReceived(new SnapshotChunk(b.Epoch, 1, b.Epoch, 0, state.Length, state, SHA256.HashData(state))));
+        pair.Feed("b", new PeerReceived(SnapshotChunk.Of(b.Epoch, 1, b.Epoch, 0, state.Length, state, SHA256.HashData(state))));
         Assert.Equal((hash, applied), (b.HashHex, b.AppliedIndex));
         Assert.Empty(pair.Alarms);
     }

@@ -31,6 +31,9 @@ public sealed class PairHarness
     /// <summary>A message this returns true for is lost on the wire.</summary>
     public Func<string, PeerMessage, bool>? Drop;
 
+    /// <summary>What the wire delivers instead of a message (damage on the way, a lying peer).</summary>
+    public Func<string, PeerMessage, PeerMessage>? Tamper;
+
     public PairHarness(ReplicaOptions? options = null)
     {
         Cores["a"] = new ReplicaCore("a", "b", true, "a#1", new KvGuest(), 1, options);
@@ -48,6 +51,7 @@ public sealed class PairHarness
         {
             var (to, message) = _wire.Dequeue();
             if (Drop?.Invoke(to, message) == true) continue;
+            if (Tamper is not null) message = Tamper(to, message);
             Delivered.Add((to, message));
             Feed(to, new PeerReceived(message));
         }

@@ -1,0 +1,103 @@
+using System.Net.Sockets;
+using System.Threading.Channels;
+using AkkaLockstep.Wire.Framing;
+using AkkaLockstep.Wire.Replication;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaLockstep.Host.Replication.CopyLink;
+
+/// <summary>
+/// One TCP connection to a peer's copy endpoint, opened when the first piece is queued and again after a failure.
+/// Pieces queued while it is down, or beyond <see cref="QueuedPieces"/>, are dropped: the primary's copy window and
+/// resend rules cover any loss, so nothing here waits or grows without bound.
+/// </summary>
+internal sealed class CopyLinkSender : IAsyncDisposable
+{
+    /// <summary>Pieces waiting for the connection; the copy window (8 MiB of 1 MiB pieces per VM) stays well below.</summary>
+    public const int QueuedPieces = 64;
+
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly ILogger _logger;
+    private readonly Channel<PeerEnvelopeProto> _queue = Channel.CreateBounded<PeerEnvelopeProto>(
+        new BoundedChannelOptions(QueuedPieces) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private readonly string _host;
+    private readonly int _port;
+
+    /// <summary>host:port as a peer announces it; false for anything else (that peer gets its copies over Akka.Remote).</summary>
+    public static bool TryParse(string endpoint, out string host, out int port)
+    {
+        var separator = endpoint.LastIndexOf(':');
+        host = separator > 0 ? endpoint[..separator] : "";
+        port = 0;
+        return separator > 0 && int.TryParse(endpoint.AsSpan(separator + 1), out port) && port is > 0 and <= 65535;
+    }
+
+    public CopyLinkSender(string host, int port, ILogger logger)
+    {
+        Endpoint = $"{host}:{port}";
+        _host = host;
+        _port = port;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>host:port of the peer's copy server.</summary>
+    public string Endpoint { get; }
+
+    public void Send(PeerEnvelopeProto envelope) => _queue.Writer.TryWrite(envelope);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested) return;
+        _queue.Writer.TryComplete();
+        _stopping.Cancel();
+        await _loop.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var failures = 0;
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await _queue.Reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false)) return;
+                using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+                {
+                    timeout.CancelAfter(ConnectTimeout);
+                    await socket.ConnectAsync(_host, _port, timeout.Token).ConfigureAwait(false);
+                }
+                failures = 0;
+                await using var stream = new NetworkStream(socket, ownsSocket: false);
+                await FrameWriteLoop.RunAsync(_queue.Reader, stream,
+                    (envelope, e) => _logger.LogError("A piece of a full copy of {Vm} cannot be framed: {Reason}", envelope.Vm, e.Message),
+                    _stopping.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (!_stopping.IsCancellationRequested && e is SocketException or IOException or OperationCanceledException)
+            {
+                // Logged once per outage, not on every retry while the peer is down.
+                if (failures++ == 0) _logger.LogWarning("Copy connection to {Endpoint} failed: {Reason}; retrying", Endpoint, e.Message);
+                while (_queue.Reader.TryRead(out _)) { }
+                try
+                {
+                    await Task.Delay(RetryDelay, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using AkkaLockstep.Wire.Replication;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaLockstep.Host.Replication.CopyLink;
+
+/// <summary>
+/// This host's outgoing copy connections, one per peer host, to the copy endpoint the peer announces in the
+/// cluster. A peer that restarted on another port gets a new connection.
+/// </summary>
+public sealed class CopyLinks(HostDirectory directory, ILogger logger) : IAsyncDisposable
+{
+    private readonly Dictionary<string, CopyLinkSender> _senders = new();
+    private bool _disposed;
+
+    /// <summary>
+    /// Queues a piece of a full copy for <paramref name="host"/>. False when that host announces no copy endpoint
+    /// (the caller sends it over Akka.Remote instead). A piece queued may still be lost: the primary resends.
+    /// </summary>
+    public bool TrySend(string host, PeerEnvelopeProto envelope)
+    {
+        if (directory.Member(host)?.CopyEndpoint is not { } endpoint || !CopyLinkSender.TryParse(endpoint, out var address, out var port))
+            return false;
+        CopyLinkSender? replaced = null;
+        CopyLinkSender sender;
+        lock (_senders)
+        {
+            if (_disposed) return false;
+            if (!_senders.TryGetValue(host, out var existing) || existing.Endpoint != endpoint)
+            {
+                replaced = existing;
+                _senders[host] = existing = new CopyLinkSender(address, port, logger);
+            }
+            sender = existing;
+        }
+        if (replaced is not null) _ = replaced.DisposeAsync().AsTask();
+        sender.Send(envelope);
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        CopyLinkSender[] senders;
+        lock (_senders)
+        {
+            _disposed = true;
+            senders = _senders.Values.ToArray();
+            _senders.Clear();
+        }
+        foreach (var sender in senders) await sender.DisposeAsync().ConfigureAwait(false);
+    }
+}

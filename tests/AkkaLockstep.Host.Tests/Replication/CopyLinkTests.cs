@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using AkkaLockstep.Host.Replication.CopyLink;
+using AkkaLockstep.Host.Tests.ClientEndpoint;
+using AkkaLockstep.Protocol;
+using AkkaLockstep.Wire.Replication;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace AkkaLockstep.Host.Tests.Replication;
+
+/// <summary>Pieces of full copies travel between hosts over their own TCP connection.</summary>
+public sealed class CopyLinkTests : IAsyncLifetime
+{
+    private readonly ConcurrentQueue<PeerEnvelopeProto> _delivered = new();
+    private readonly ListLogger _serverLog = new();
+    private readonly CopyLinkServer _server = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly HostDirectory _directory = new(new HostOptions { Name = "h1", Role = HostOptions.HostRole, DataDir = Path.GetTempPath() });
+    private CopyLinks _links = null!;
+
+    public Task InitializeAsync()
+    {
+        _server.Start(_delivered.Enqueue, _serverLog);
+        AnnouncePeer(_server.Port);
+        _links = new CopyLinks(_directory, new ListLogger());
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _links.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private void AnnouncePeer(int copyPort) =>
+        _directory.SetMember(new MemberEntry("h2", new Address("akka.tcp", "lockstep", "127.0.0.1", 4054), false, null, null, $"127.0.0.1:{copyPort}"));
+
+    private static PeerEnvelopeProto Piece(long offset, byte[] data) => new()
+    {
+        Vm = "db", FromHost = "h1",
+        SnapshotChunk = new SnapshotChunkProto
+        {
+            Epoch = 3, SnapshotIndex = 10, SnapshotEpoch = 2, Offset = offset, TotalLength = 1L << 30, Data = ByteString.CopyFrom(data),
+            Digest = ByteString.CopyFrom(new byte[32]), Checksum = PieceChecksum.Of(data),
+        },
+    };
+
+    private async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        for (var waited = 0; !condition(); waited += 20)
+        {
+            if (waited > 10_000) Assert.Fail($"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
+    public async Task Megabyte_pieces_arrive_whole_and_in_order()
+    {
+        var random = new Random(7);
+        var sent = Enumerable.Range(0, 20).Select(_ =>
+        {
+            var data = new byte[1 << 20];
+            random.NextBytes(data);
+            return data;
+        }).ToArray();
+        for (var i = 0; i < sent.Length; i++)
+        {
+            Assert.True(_links.TrySend("h2", Piece((long)i << 20, sent[i])));
+            // The queue drops what it cannot hold (the primary's window keeps far fewer on the way): pace like one.
+            if (i % 8 == 7) await WaitForAsync(() => _delivered.Count == i + 1, $"piece {i}");
+        }
+        await WaitForAsync(() => _delivered.Count == sent.Length, "every piece");
+        var received = _delivered.ToArray();
+        for (var i = 0; i < sent.Length; i++)
+        {
+            Assert.Equal((long)i << 20, received[i].SnapshotChunk.Offset);
+            Assert.True(received[i].SnapshotChunk.Data.Span.SequenceEqual(sent[i]), $"piece {i} changed on the way");
+            Assert.Equal(PieceChecksum.Of(sent[i]), received[i].SnapshotChunk.Checksum);
+        }
+    }
+
+    [Fact]
+    public void A_host_that_announces_no_copy_endpoint_gets_its_pieces_another_way()
+    {
+        Assert.False(_links.TrySend("h3", Piece(0, [1, 2, 3])));
+        _directory.SetMember(new MemberEntry("h3", new Address("akka.tcp", "lockstep", "127.0.0.1", 4055), false, null, null, "not-an-endpoint"));
+        Assert.False(_links.TrySend("h3", Piece(0, [1, 2, 3])));
+    }
+
+    [Fact]
+    public async Task Bytes_that_are_not_frames_close_only_that_connection()
+    {
+        using (var garbage = new TcpClient())
+        {
+            await garbage.ConnectAsync(IPAddress.Loopback, _server.Port);
+            await garbage.GetStream().WriteAsync(new byte[] { 0xff, 0xff, 0xff, 0xff, 1, 2, 3 });
+            await WaitForAsync(() => _serverLog.Count(LogLevel.Warning) == 1, "the warning about the bad frame");
+        }
+        Assert.Contains(_serverLog.Entries, e => e.Message.Contains("exceeds", StringComparison.Ordinal));
+        Assert.True(_links.TrySend("h2", Piece(0, [9])));
+        await WaitForAsync(() => _delivered.Count == 1, "a piece on a good connection");
+    }
+
+    [Fact]
+    public async Task A_connection_sending_other_peer_messages_is_closed_and_they_are_not_delivered()
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, _server.Port);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        AkkaLockstep.Wire.Framing.FrameEncoder.Write(buffer, new PeerEnvelopeProto { Vm = "db", FromHost = "h9", Append = new AppendProto { Epoch = 99 } });
+        AkkaLockstep.Wire.Framing.FrameEncoder.Write(buffer, Piece(0, [1]));
+        await tcp.GetStream().WriteAsync(buffer.WrittenMemory);
+        await WaitForAsync(() => _serverLog.Count(LogLevel.Warning) == 1, "the warning");
+        Assert.Contains(_serverLog.Entries, e => e.Message.Contains("not a piece of a full copy", StringComparison.Ordinal));
+        // The server read no further on that connection.
+        Assert.Equal(0, await tcp.GetStream().ReadAsync(new byte[1]));
+        Assert.Empty(_delivered);
+    }
+
+    [Fact]
+    public async Task A_peer_that_comes_back_on_another_port_gets_a_new_connection()
+    {
+        Assert.True(_links.TrySend("h2", Piece(0, [1])));
+        await WaitForAsync(() => _delivered.Count == 1, "the first piece");
+        var delivered = new ConcurrentQueue<PeerEnvelopeProto>();
+        await using var restarted = new CopyLinkServer(new IPEndPoint(IPAddress.Loopback, 0));
+        restarted.Start(delivered.Enqueue, new ListLogger());
+        AnnouncePeer(restarted.Port);
+        Assert.True(_links.TrySend("h2", Piece(1, [2])));
+        await WaitForAsync(() => delivered.Count == 1, "the piece at the new port");
+        Assert.Equal(1, delivered.Single().SnapshotChunk.Offset);
+    }
+}
