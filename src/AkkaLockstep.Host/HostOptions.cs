@@ -54,6 +54,12 @@ public sealed record HostOptions
     /// </summary>
     public long RetainInputs { get; init; } = 200_000;
 
+    /// <summary>
+    /// A VM whose host has been away this long is re-protected onto another host that is up (a full resync there);
+    /// the host that left loses its replica of it when it returns. Read by whichever host runs the placement coordinator.
+    /// </summary>
+    public int SpareAfterSeconds { get; init; } = 60;
+
     public const string ActorSystemName = "lockstep";
     public const string HostRole = "host";
     public const string WitnessRole = "witness";

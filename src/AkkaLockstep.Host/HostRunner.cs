@@ -87,7 +87,7 @@ public static class HostRunner
                             else system.ActorOf(WitnessActor.Props(faults), "witness");
                         });
                     if (isHost)
-                        akka.WithSingleton<PlacementCoordinatorKey>("placement-coordinator", PlacementCoordinatorActor.Props(),
+                        akka.WithSingleton<PlacementCoordinatorKey>("placement-coordinator", PlacementCoordinatorActor.Props(TimeSpan.FromSeconds(options.SpareAfterSeconds)),
                             new ClusterSingletonOptions { Role = HostOptions.HostRole }, createProxyToo: true);
                     else
                         akka.WithSingletonProxy<PlacementCoordinatorKey>("placement-coordinator",

@@ -34,3 +34,9 @@ public sealed record EpochRefused(long Epoch, long GrantedEpoch, long RequestedA
 /// <see cref="ForceSimplexAnswered"/> carrying <paramref name="Token"/>.
 /// </summary>
 public sealed record ForceSimplex(object Token) : CoreCommand;
+
+/// <summary>
+/// Placement moved this VM's other replica to <paramref name="NewPeer"/> (its old host stayed away and a spare host
+/// re-protects it). Taken unless this replica is a duplex primary, whose peer is by definition still there.
+/// </summary>
+public sealed record ReplacePeer(string NewPeer) : CoreCommand;

@@ -23,6 +23,16 @@ public sealed partial class ReplicaCore
         public long Sent { get; set; }
         public long Acked { get; set; }
         public long ProgressMs { get; set; } = now;
+        public long StartedMs { get; } = now;
+        /// <summary>Bytes sent more than once (after a stall, a gap or a restarted peer): what the link lost.</summary>
+        public long ResentBytes { get; set; }
+
+        /// <summary>Goes on from <paramref name="offset"/>; what was sent beyond it will be sent again.</summary>
+        public void RewindTo(long offset)
+        {
+            ResentBytes += Math.Max(0, Sent - offset);
+            Sent = offset;
+        }
         // The offset a gap report already rewound to: the other pieces in flight report the same gap. A gap below what
         // the peer acknowledged means it lost its partial copy (it restarted): that is honoured too.
         public long RewoundTo { get; set; } = -1;
@@ -56,13 +66,14 @@ public sealed partial class ReplicaCore
         if (copy.Sent > copy.Acked && _now - copy.ProgressMs >= _options.CopyStallMs)
         {
             // Nothing acknowledged for a while (a cut, lost pieces): go on from what the peer holds.
-            copy.Sent = copy.Acked;
+            copy.RewindTo(copy.Acked);
             copy.ProgressMs = _now;
         }
         else if (copy.Acked == copy.State.Length && _now - copy.ProgressMs >= FullCopyInstallWaitMs(copy.State.Length))
         {
             // The peer held every piece but still needs the state: its install failed or it restarted. Again from the start.
-            copy.Sent = copy.Acked = 0;
+            copy.RewindTo(0);
+            copy.Acked = 0;
             copy.RewoundTo = -1;
             copy.ProgressMs = _now;
         }
@@ -94,7 +105,8 @@ public sealed partial class ReplicaCore
     private void RestartCopyForNewPeer()
     {
         if (_copyOut is not { } copy) return;
-        copy.Sent = copy.Acked = 0;
+        copy.RewindTo(0);
+        copy.Acked = 0;
         copy.RewoundTo = -1;
         copy.ProgressMs = _now;
     }
@@ -111,6 +123,9 @@ public sealed partial class ReplicaCore
         if (ack.Offset > copy.Acked)
         {
             copy.Acked = Math.Min(ack.Offset, copy.State.Length);
+            if (copy.Acked == copy.State.Length)
+                Emit(new Notice($"{Peer} holds the whole copy at index {copy.Index} ({copy.State.Length} bytes), {_now - copy.StartedMs} ms " +
+                                $"after it was captured; {copy.ResentBytes} bytes were sent again"));
             copy.Sent = Math.Max(copy.Sent, copy.Acked);
             copy.ProgressMs = _now;
             copy.RewoundTo = -1;
@@ -118,7 +133,7 @@ public sealed partial class ReplicaCore
         }
         else if (ack.Gap && ack.Offset < copy.Sent && ack.Offset != copy.RewoundTo)
         {
-            copy.Sent = ack.Offset;
+            copy.RewindTo(ack.Offset);
             copy.Acked = ack.Offset;
             copy.RewoundTo = ack.Offset;
             copy.ProgressMs = _now;

@@ -35,7 +35,7 @@ public sealed partial class ReplicaCore
     }
 
     public string Self { get; }
-    public string? Peer { get; }
+    public string? Peer { get; private set; }
 
     /// <summary>An unprotected single replica: it commits what its own journal holds.</summary>
     public bool Solo => Peer is null;
@@ -179,6 +179,7 @@ public sealed partial class ReplicaCore
             case LeaseAnswered answer: OnLeaseAnswered(answer); break;
             case EpochRefused refused: OnEpochRefused(refused.Epoch, refused.GrantedEpoch, refused.RequestedAtMs); break;
             case ForceSimplex force: OnForceSimplex(force); break;
+            case ReplacePeer replace: OnReplacePeer(replace.NewPeer); break;
             default: throw new ArgumentOutOfRangeException(nameof(command), command.GetType().Name);
         }
         return Flush();

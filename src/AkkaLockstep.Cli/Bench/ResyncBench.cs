@@ -42,6 +42,7 @@ public static class ResyncBench
     private static readonly TimeSpan DuplexTimeout = TimeSpan.FromMinutes(10);
     public const int ProbeSessions = 4;
     private static readonly TimeSpan SteadyWindow = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
 
     public static async Task<int> RunAsync(ResyncSettings settings, CliContext context, CancellationToken ct)
     {
@@ -122,6 +123,8 @@ public static class ResyncBench
         await cluster.ProtectFreshAsync(vm, ["h1", Secondary], "duplex", ct);
         await using var probeClient = cluster.NewClient(TimeSpan.FromSeconds(60));
         await using var probe = new LatencyProbe(probeClient, vm, ProbeSessions);
+        // The fresh VM's first writes (connections, code paths run for the first time) are not its steady state.
+        await Task.Delay(WarmUp, ct);
         var steadyFrom = LatencyProbe.Now;
         await Task.Delay(SteadyWindow, ct);
         var steady = probe.P99Between(steadyFrom, LatencyProbe.Now);

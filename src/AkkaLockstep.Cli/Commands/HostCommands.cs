@@ -39,7 +39,12 @@ internal static class HostCommands
             Description = "Applied inputs kept for a returning replica's incremental resync; further behind it gets a full copy [LOCKSTEP_RETAIN_INPUTS]",
             HelpName = "N",
         };
-        foreach (var option in new Option[] { config, name, hostname, port, seeds, data, clientPort, commandPort, postgres, snapshotEvery, retainInputs })
+        var spareAfter = new Option<int?>("--spare-after")
+        {
+            Description = "Seconds a VM's host may stay away before the VM is re-protected onto another host that is up [LOCKSTEP_SPARE_AFTER]",
+            HelpName = "SECONDS",
+        };
+        foreach (var option in new Option[] { config, name, hostname, port, seeds, data, clientPort, commandPort, postgres, snapshotEvery, retainInputs, spareAfter })
             command.Options.Add(option);
         Option<int?>? pgPort = null;
         Option<string[]>? pgUsers = null;
@@ -78,6 +83,7 @@ internal static class HostCommands
                 PgUsers = UsersFlag(pgUsers is null ? null : parse.GetValue(pgUsers), "--pg-user"),
                 SnapshotEvery = parse.GetValue(snapshotEvery),
                 RetainInputs = parse.GetValue(retainInputs),
+                SpareAfterSeconds = parse.GetValue(spareAfter),
             };
             var loaded = HostOptionsLoader.Load(role, parse.GetValue(config), flags, context.Environment.GetVariable);
             await context.Output.WriteLineAsync(Describe(loaded));

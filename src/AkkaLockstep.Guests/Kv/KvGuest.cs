@@ -47,21 +47,52 @@ public sealed class KvGuest : IGuest
 
     public byte[] Snapshot()
     {
-        using var stream = new MemoryStream();
+        // Sized exactly first: a large map is written once, not copied at every doubling of a growing buffer.
+        var size = 4L;
+        foreach (var (key, value) in _map) size += 8L + Encoding.UTF8.GetByteCount(key) + value.Length;
+        var snapshot = new byte[size];
+        var writer = new SpanWriter(snapshot);
+        WriteTo(ref writer);
+        return snapshot;
+    }
+
+    /// <summary>The snapshot's layout: count, then each key and value with its length, in key order.</summary>
+    private void WriteTo<TWriter>(ref TWriter writer) where TWriter : struct, IBlockWriter
+    {
         Span<byte> header = stackalloc byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(header, _map.Count);
-        stream.Write(header);
+        writer.Write(header);
         foreach (var (key, value) in _map)
         {
             var keyBytes = Encoding.UTF8.GetBytes(key);
             BinaryPrimitives.WriteInt32LittleEndian(header, keyBytes.Length);
-            stream.Write(header);
-            stream.Write(keyBytes);
+            writer.Write(header);
+            writer.Write(keyBytes);
             BinaryPrimitives.WriteInt32LittleEndian(header, value.Length);
-            stream.Write(header);
-            stream.Write(value);
+            writer.Write(header);
+            writer.Write(value);
         }
-        return stream.ToArray();
+    }
+
+    private interface IBlockWriter
+    {
+        void Write(ReadOnlySpan<byte> block);
+    }
+
+    private struct SpanWriter(byte[] target) : IBlockWriter
+    {
+        private int _offset;
+
+        public void Write(ReadOnlySpan<byte> block)
+        {
+            block.CopyTo(target.AsSpan(_offset));
+            _offset += block.Length;
+        }
+    }
+
+    private readonly struct HashWriter(IncrementalHash hash) : IBlockWriter
+    {
+        public void Write(ReadOnlySpan<byte> block) => hash.AppendData(block);
     }
 
     public void Restore(ReadOnlySpan<byte> snapshot)
@@ -90,5 +121,12 @@ public sealed class KvGuest : IGuest
         return block;
     }
 
-    public byte[] Digest() => SHA256.HashData(Snapshot());
+    /// <summary>SHA-256 of <see cref="Snapshot"/>, hashed as it is laid out instead of building it.</summary>
+    public byte[] Digest()
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var writer = new HashWriter(hash);
+        WriteTo(ref writer);
+        return hash.GetHashAndReset();
+    }
 }

@@ -17,6 +17,7 @@ public static class EnvironmentLayer
     public const string PgPort = "LOCKSTEP_PG_PORT";
     public const string SnapshotEvery = "LOCKSTEP_SNAPSHOT_EVERY";
     public const string RetainInputs = "LOCKSTEP_RETAIN_INPUTS";
+    public const string SpareAfter = "LOCKSTEP_SPARE_AFTER";
 
     /// <summary>Comma-separated NAME:PASSWORD entries.</summary>
     public const string PgUsers = "LOCKSTEP_PG_USERS";
@@ -43,6 +44,15 @@ public static class EnvironmentLayer
             return null;
         }
 
+        int? GetSeconds(string variable)
+        {
+            var raw = Get(variable);
+            if (raw is null) return null;
+            if (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value)) return value;
+            errors.Add($"{variable}='{raw}' is not a number of seconds");
+            return null;
+        }
+
         return new HostOptionsLayer
         {
             Name = Get(Name),
@@ -57,6 +67,7 @@ public static class EnvironmentLayer
             PgPort = GetInt(PgPort),
             SnapshotEvery = GetCount(SnapshotEvery),
             RetainInputs = GetCount(RetainInputs),
+            SpareAfterSeconds = GetSeconds(SpareAfter),
             PgUsers = Get(PgUsers) is { } users
                 ? PgUserEntries.Parse(users.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), PgUsers, errors)
                 : null,

@@ -19,6 +19,7 @@ public sealed record HostOptionsLayer
     public int? PgPort { get; init; }
     public long? SnapshotEvery { get; init; }
     public long? RetainInputs { get; init; }
+    public int? SpareAfterSeconds { get; init; }
 
     /// <summary>Name to password; a higher layer's list replaces a lower one's as a whole.</summary>
     public IReadOnlyDictionary<string, string>? PgUsers { get; init; }
@@ -42,6 +43,7 @@ public sealed record HostOptionsLayer
         PgUsers = PgUsers ?? lower.PgUsers,
         SnapshotEvery = SnapshotEvery ?? lower.SnapshotEvery,
         RetainInputs = RetainInputs ?? lower.RetainInputs,
+        SpareAfterSeconds = SpareAfterSeconds ?? lower.SpareAfterSeconds,
     };
 
     /// <summary>Splits a comma-separated seed list ("a, b,,c" gives a, b, c).</summary>

@@ -26,6 +26,7 @@ public static class HostOptionsLoader
         PgUsers = new Dictionary<string, string>(),
         SnapshotEvery = 50_000,
         RetainInputs = 200_000,
+        SpareAfterSeconds = 60,
     };
 
     /// <param name="role"><see cref="HostOptions.HostRole"/> or <see cref="HostOptions.WitnessRole"/>.</param>
@@ -66,6 +67,7 @@ public static class HostOptionsLoader
             PgUsers = merged.PgUsers!,
             SnapshotEvery = merged.SnapshotEvery!.Value,
             RetainInputs = merged.RetainInputs!.Value,
+            SpareAfterSeconds = merged.SpareAfterSeconds!.Value,
         };
         return new LoadedHostOptions(options, file is null ? null : Path.GetFullPath(file));
     }

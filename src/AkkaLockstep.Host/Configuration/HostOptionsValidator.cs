@@ -44,6 +44,8 @@ public static partial class HostOptionsValidator
             errors.Add($"snapshotEvery {s.SnapshotEvery} must be at least 1 input");
         if (s.RetainInputs is < 0)
             errors.Add($"retainInputs {s.RetainInputs} must not be negative");
+        if (s.SpareAfterSeconds is < 1)
+            errors.Add($"spareAfterSeconds {s.SpareAfterSeconds} must be at least 1 second");
 
         if (s.Seeds is not { Count: > 0 })
             errors.Add("no seeds: give at least one seed node address, e.g. akka.tcp://lockstep@127.0.0.1:4053");

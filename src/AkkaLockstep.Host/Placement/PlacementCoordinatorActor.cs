@@ -9,7 +9,9 @@ namespace AkkaLockstep.Host.Placement;
 /// <summary>
 /// Cluster singleton (on a host) that changes placement: it starts from the newest table any node stored,
 /// applies protect/unprotect one at a time, and answers once a majority of nodes stored the new table.
-/// It re-broadcasts the table periodically so that nodes that were away catch up.
+/// It re-broadcasts the table periodically so that nodes that were away catch up. A VM whose host stays away longer
+/// than the spare delay is re-protected onto another host that is up, once its surviving replica reports that it
+/// leads alone (so it holds everything committed; the host that left holds nothing the VM still needs).
 /// </summary>
 public sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
@@ -18,6 +20,11 @@ public sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedStas
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private PlacementTable _table = PlacementTable.Empty;
+    private readonly long _spareAfterMs;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    // Hosts named in the table that are not up, and since when (this coordinator's clock: a new coordinator waits anew).
+    private readonly Dictionary<string, long> _awaySince = new();
+    private PlacementPlanner.SpareMove? _sparePending;
 
     private sealed record GatherDone;
     private sealed record CommitTimedOut(long Version);
@@ -26,9 +33,13 @@ public sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedStas
     public IStash Stash { get; set; } = null!;
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public PlacementCoordinatorActor() => Gathering();
+    public PlacementCoordinatorActor(TimeSpan spareAfter)
+    {
+        _spareAfterMs = (long)spareAfter.TotalMilliseconds;
+        Gathering();
+    }
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new PlacementCoordinatorActor());
+    public static Props Props(TimeSpan spareAfter) => Akka.Actor.Props.Create(() => new PlacementCoordinatorActor(spareAfter));
 
     private IEnumerable<Member> LiveMembers => _cluster.State.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp)
         .Where(m => !_cluster.State.Unreachable.Contains(m));
@@ -82,9 +93,40 @@ public sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedStas
             var table = t.FromProto();
             if (table.Version > _table.Version) _table = table;
         });
-        Receive<Rebroadcast>(_ => Broadcast());
+        Receive<Rebroadcast>(_ =>
+        {
+            Broadcast();
+            LookForSpares();
+        });
+        Receive<ReplicaStatusProto>(SurvivorAnswered);
         Receive<PlacementAckProto>(_ => { });
         Receive<CommitTimedOut>(_ => { });
+    }
+
+    /// <summary>Asks the survivor of the first VM due for a spare whether it leads alone; its answer decides.</summary>
+    private void LookForSpares()
+    {
+        var up = UpHosts();
+        var now = _clock.ElapsedMilliseconds;
+        foreach (var host in _table.Vms.SelectMany(v => v.Hosts).Distinct())
+            if (up.Contains(host)) _awaySince.Remove(host);
+            else _awaySince.TryAdd(host, now);
+        _sparePending = PlacementPlanner.PlanSpares(_table, up, _awaySince, now, _spareAfterMs).FirstOrDefault();
+        if (_sparePending is not { } move) return;
+        var survivor = LiveMembers.FirstOrDefault(m => HostDirectory.FromRoles(m.Address, m.Roles)?.Name == move.Survivor);
+        if (survivor is null) return;
+        Context.ActorSelection(new RootActorPath(survivor.Address) / "user" / "replicas").Tell(new ReplicaStatusRequestProto { Vm = move.Vm.Name }, Self);
+    }
+
+    private void SurvivorAnswered(ReplicaStatusProto status)
+    {
+        if (_sparePending is not { } move || status.Vm != move.Vm.Name || status.Host != move.Survivor) return;
+        _sparePending = null;
+        // Only a primary running alone under the witness's lease is known to hold everything committed.
+        if (status.State != "simplex" || _table.Find(move.Vm.Name) != move.Vm) return;
+        _log.Warning("re-protecting {0}: {1} has been away for {2:0} s; its second replica moves to {3}, rebuilt from {4}",
+            move.Vm.Name, move.Away, (_clock.ElapsedMilliseconds - _awaySince[move.Away]) / 1000.0, move.Spare, move.Survivor);
+        Commit(_table.With(move.Moved), move.Moved, ActorRefs.Nobody);
     }
 
     private IReadOnlyList<string> UpHosts() =>

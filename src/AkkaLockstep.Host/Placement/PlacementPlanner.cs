@@ -52,6 +52,35 @@ public static partial class PlacementPlanner
         return Primaries(pair[1]) < Primaries(pair[0]) ? [pair[1], pair[0]] : pair;
     }
 
+    /// <summary>A VM whose host <paramref name="Away"/> stayed away: its second replica moves to <paramref name="Spare"/>.</summary>
+    public sealed record SpareMove(VmPlacement Vm, string Survivor, string Away, string Spare)
+    {
+        /// <summary>The survivor first: it holds the data and leads; the spare starts empty and follows.</summary>
+        public VmPlacement Moved => Vm with { Hosts = [Survivor, Spare] };
+    }
+
+    /// <summary>
+    /// Protected VMs with one host away for at least <paramref name="spareAfterMs"/>, the other up, and a host up that
+    /// holds no replica of it: each gets the least-loaded such host as its new second host.
+    /// </summary>
+    /// <param name="awaySince">When each host that is not up was first seen away (the caller's clock, ms).</param>
+    public static IReadOnlyList<SpareMove> PlanSpares(PlacementTable table, IReadOnlyList<string> upHosts,
+        IReadOnlyDictionary<string, long> awaySince, long nowMs, long spareAfterMs)
+    {
+        var load = upHosts.ToDictionary(h => h, h => table.Vms.Count(v => v.IsOn(h)));
+        var moves = new List<SpareMove>();
+        foreach (var vm in table.Vms.Where(v => !v.Unprotected))
+        {
+            var away = vm.Hosts.Where(h => !upHosts.Contains(h)).ToArray();
+            if (away.Length != 1 || !awaySince.TryGetValue(away[0], out var since) || nowMs - since < spareAfterMs) continue;
+            var spare = upHosts.Where(h => !vm.IsOn(h)).OrderBy(h => load[h]).ThenBy(h => h, StringComparer.Ordinal).FirstOrDefault();
+            if (spare is null) continue;
+            load[spare]++;
+            moves.Add(new SpareMove(vm, vm.PeerOf(away[0])!, away[0], spare));
+        }
+        return moves;
+    }
+
     public static Decision PlanUnprotect(PlacementTable table, string name) =>
         table.Find(name) is { } vm ? new Decision(vm, 200, null) : Decision.Fail(404, $"unknown VM '{name}'");
 }

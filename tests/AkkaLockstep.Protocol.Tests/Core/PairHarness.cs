@@ -43,6 +43,16 @@ public sealed class PairHarness
         Pump();
     }
 
+    /// <summary>A third replica, e.g. on a spare host, paired with <paramref name="peer"/>.</summary>
+    public ReplicaCore AddReplica(string name, string peer, ReplicaOptions? options = null)
+    {
+        Cores[name] = new ReplicaCore(name, peer, false, $"{name}#1", new KvGuest(), (ulong)(Cores.Count + 1), options);
+        Unpersisted[name] = [];
+        Run(name, Cores[name].Start(Now));
+        Pump();
+        return Cores[name];
+    }
+
     public void Feed(string name, CoreCommand command) => Run(name, Cores[name].Handle(command, Now));
 
     public void Pump()
@@ -77,7 +87,7 @@ public sealed class PairHarness
                     if (AutoPersist) PersistAll(name);
                     break;
                 case SendToPeer send:
-                    var to = name == "a" ? "b" : "a";
+                    var to = Cores[name].Peer!;
                     if (!Partitioned && !Down.Contains(to)) _wire.Enqueue((to, send.Message));
                     break;
                 case ClaimEpoch claim when !WitnessDown:

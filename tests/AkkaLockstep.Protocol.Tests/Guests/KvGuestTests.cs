@@ -65,8 +65,13 @@ public sealed class KvGuestTests
         var guest = new KvGuest();
         Run(guest, KvCommand.Put("x", [1, 2]));
         Run(guest, KvCommand.Put("y", []));
+        Run(guest, KvCommand.Put("é-ключ", [3]));
         var copy = new KvGuest();
-        copy.Restore(guest.Snapshot());
+        var snapshot = guest.Snapshot();
+        copy.Restore(snapshot);
+        Assert.Equal(snapshot, copy.Snapshot());
+        // The digest is hashed as the snapshot is laid out, without building it.
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(snapshot), guest.Digest());
         Assert.Equal(guest.Digest(), copy.Digest());
         Run(copy, KvCommand.Put("x", [9]));
         Assert.NotEqual(guest.Digest(), copy.Digest());
