@@ -25,6 +25,7 @@ public sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedStas
     // Hosts named in the table that are not up, and since when (this coordinator's clock: a new coordinator waits anew).
     private readonly Dictionary<string, long> _awaySince = new();
     private PlacementPlanner.SpareMove? _sparePending;
+    private int _spareTurn;
 
     private sealed record GatherDone;
     private sealed record CommitTimedOut(long Version);
@@ -111,7 +112,9 @@ public sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedStas
         foreach (var host in _table.Vms.SelectMany(v => v.Hosts).Distinct())
             if (up.Contains(host)) _awaySince.Remove(host);
             else _awaySince.TryAdd(host, now);
-        _sparePending = PlacementPlanner.PlanSpares(_table, up, _awaySince, now, _spareAfterMs).FirstOrDefault();
+        var moves = PlacementPlanner.PlanSpares(_table, up, _awaySince, now, _spareAfterMs);
+        // One VM per tick, taking turns: a survivor that cannot move yet (not leading alone) does not hold up the others.
+        _sparePending = moves.Count == 0 ? null : moves[_spareTurn++ % moves.Count];
         if (_sparePending is not { } move) return;
         var survivor = LiveMembers.FirstOrDefault(m => HostDirectory.FromRoles(m.Address, m.Roles)?.Name == move.Survivor);
         if (survivor is null) return;
@@ -123,7 +126,7 @@ public sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedStas
         if (_sparePending is not { } move || status.Vm != move.Vm.Name || status.Host != move.Survivor) return;
         _sparePending = null;
         // Only a primary running alone under the witness's lease is known to hold everything committed.
-        if (status.State != "simplex" || _table.Find(move.Vm.Name) != move.Vm) return;
+        if (status.State != "simplex" || _table.Find(move.Vm.Name) is not { } current || !current.Hosts.SequenceEqual(move.Vm.Hosts)) return;
         _log.Warning("re-protecting {0}: {1} has been away for {2:0} s; its second replica moves to {3}, rebuilt from {4}",
             move.Vm.Name, move.Away, (_clock.ElapsedMilliseconds - _awaySince[move.Away]) / 1000.0, move.Spare, move.Survivor);
         Commit(_table.With(move.Moved), move.Moved, ActorRefs.Nobody);
