@@ -22,6 +22,7 @@ public sealed class ReplicaManagerActor : ReceiveActor
     // gets its new replica only once the old one has terminated: the child name is free again then, and the new
     // replica cannot recover events the old one was still deleting.
     private readonly Dictionary<string, IActorRef> _stopping = new();
+    private readonly HashSet<string> _cleaned = new();
 
     public ReplicaManagerActor(HostDirectory directory)
     {
@@ -95,6 +96,28 @@ public sealed class ReplicaManagerActor : ReceiveActor
             _replicas[name] = child;
             _directory.SetLocalReplica(name, child);
             _log.Info("started replica of {0} ({1}) on {2}, peer {3}", name, vm.Kind, _directory.Self, vm.PeerOf(_directory.Self));
+        }
+        if (_directory.PlacementLoaded) CleanLeftovers(mine.Keys);
+    }
+
+    /// <summary>
+    /// Disk folders of VMs placed elsewhere (this host was away while they moved) whose replica never ran again to
+    /// remove them: a cleaner deletes them with their journal. Only against a placement this host has read, never
+    /// the empty table of a host that just started.
+    /// </summary>
+    private void CleanLeftovers(IEnumerable<string> placedHere)
+    {
+        var disks = Path.Combine(_directory.Options.DataDir, "disks");
+        if (!Directory.Exists(disks)) return;
+        var keep = placedHere.ToHashSet();
+        foreach (var folder in Directory.GetDirectories(disks))
+        {
+            var name = Path.GetFileName(folder);
+            // Once per folder and process: a folder that cannot be removed is not retried at every reconcile.
+            if (keep.Contains(name) || _replicas.ContainsKey(name) || _stopping.ContainsKey(name) || !_cleaned.Add(name)) continue;
+            var cleaner = Context.ActorOf(LeftoverReplicaCleaner.Props(name, _directory.Self, folder), "cleanup-" + Uri.EscapeDataString(name));
+            Context.Watch(cleaner);
+            _stopping[name] = cleaner;
         }
     }
 }

@@ -80,7 +80,11 @@ internal sealed class CopyLinkSender : IAsyncDisposable
                     _stopping.Token).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (!_stopping.IsCancellationRequested && e is SocketException or IOException or OperationCanceledException)
+            catch (Exception) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
             {
                 // Logged once per outage, not on every retry while the peer is down.
                 if (failures++ == 0) _logger.LogWarning("Copy connection to {Endpoint} failed: {Reason}; retrying", Endpoint, e.Message);
@@ -93,10 +97,6 @@ internal sealed class CopyLinkSender : IAsyncDisposable
                 {
                     return;
                 }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }
