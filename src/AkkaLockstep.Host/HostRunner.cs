@@ -35,6 +35,8 @@ public static class HostRunner
     public static async Task RunAsync(HostOptions options, CancellationToken ct)
     {
         Directory.CreateDirectory(options.DataDir);
+        // Checked before anything starts, so a damaged journal is one clear error rather than a failed host start.
+        if (options.PostgresConnectionString is null) SqliteJournalFile.EnsureWal(Path.Combine(options.DataDir, SqliteJournalFile.FileName));
         var faults = new FaultSwitch();
         for (var rejoining = false; ; rejoining = true)
         {
