@@ -26,16 +26,7 @@ public sealed partial class ReplicaCore
         Peer = newPeer;
         _peerIncarnation = null;
         _peerRepairIncarnation = null;
-        _peerNext = _log.LastIndex + 1;
-        _peerMatch = 0;
-        _peerRewind = 0;
-        _peerAnswered = false;
-        _peerHeardMs = _now;
-        _peerProgressMs = _now;
-        _peerKeptUpMs = _now;
-        _copyOut = null;
-        _copyIn = null;
-        _lastCheckSent = 0;
+        ForgetPeerProgress();
         // A secondary of the old pair follows nobody now: it finds out who leads from the new peer. A candidate's claim
         // decides for itself.
         if (Role == ReplicaRole.Secondary) SetRole(ReplicaRole.Joining);

@@ -270,14 +270,9 @@ public sealed partial class ReplicaCore
         if (_now - _lastSendMs >= _options.HeartbeatIntervalMs) SendAppend([]);
     }
 
-    private void BecomePrimary(bool simplex)
+    /// <summary>What this replica knows of its peer's log and copy, learnt afresh (a new role, or a new peer).</summary>
+    private void ForgetPeerProgress()
     {
-        _simplex = simplex;
-        _takeoverIndex = _log.LastIndex;
-        _lastLeaseRequestMs = _now;
-        Fenced = false;
-        SetRole(ReplicaRole.Primary);
-        _inheritedLastIndex = _log.LastIndex;
         _peerNext = _log.LastIndex + 1;
         _peerMatch = 0;
         _peerAnswered = false;
@@ -288,6 +283,17 @@ public sealed partial class ReplicaCore
         _lastCheckSent = 0;
         _copyOut = null;
         _copyIn = null;
+    }
+
+    private void BecomePrimary(bool simplex)
+    {
+        _simplex = simplex;
+        _takeoverIndex = _log.LastIndex;
+        _lastLeaseRequestMs = _now;
+        Fenced = false;
+        SetRole(ReplicaRole.Primary);
+        _inheritedLastIndex = _log.LastIndex;
+        ForgetPeerProgress();
         _uncommittedBatchEnds.Clear();
         _inLog.Clear();
         // Entries inherited from earlier epochs commit once the peer matches; retries attach to them.
