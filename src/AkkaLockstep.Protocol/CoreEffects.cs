@@ -16,7 +16,21 @@ public sealed record PersistTruncate(long OpId, long FromIndex) : Effect;
 /// </summary>
 public sealed record PersistSnapshot(long OpId, ReplicaSnapshot Snapshot) : Effect;
 
-public sealed record SendToPeer(PeerMessage Message) : Effect;
+public sealed record SendToPeer(PeerMessage Message) : Effect
+{
+    /// <summary>
+    /// Resync traffic: a full copy, its acknowledgements, and entries for a peer that catches up while this primary
+    /// leads alone. It may be large; the shell may give it a connection of its own, so it neither waits behind nor
+    /// holds up the pair's steady traffic.
+    /// </summary>
+    public bool Resync { get; init; } = Message is SnapshotChunk or CopyAck;
+}
+
+/// <summary>
+/// A full copy waits for a checkpoint of the state as it is now: the newest disk lags it by more than the peer could
+/// catch up with quickly entry by entry. The shell writes one at once (off the replica's thread) whatever its pacing.
+/// </summary>
+public sealed record CheckpointWanted : Effect;
 
 public enum ReplyStatus : byte { Ok = 0, NotPrimary = 1, Unavailable = 2, Stale = 3 }
 

@@ -24,9 +24,25 @@ public interface IGuest
     /// <summary>Serialises the full state (used for snapshots and full copies).</summary>
     byte[] Snapshot();
 
+    /// <summary>
+    /// The state as <see cref="Snapshot"/> lays it out, frozen now and written later on another thread while this
+    /// guest goes on applying inputs. A guest that cannot share its state cheaply gives its snapshot.
+    /// </summary>
+    StateImage Freeze() => new BytesImage(Snapshot());
+
     /// <summary>Replaces the full state with a snapshot produced by <see cref="Snapshot"/>.</summary>
     void Restore(ReadOnlySpan<byte> snapshot);
 
     /// <summary>A digest of the full state, equal on two replicas exactly when their states are equal.</summary>
     byte[] Digest();
+
+    /// <summary>
+    /// <see cref="Digest"/> of the state as it is now, computed when the function is called, on any thread, while this
+    /// guest goes on applying inputs. A guest that cannot freeze its state cheaply computes the digest now.
+    /// </summary>
+    Func<byte[]> DigestLater()
+    {
+        var digest = Digest();
+        return () => digest;
+    }
 }

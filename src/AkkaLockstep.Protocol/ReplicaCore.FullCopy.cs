@@ -4,7 +4,9 @@ namespace AkkaLockstep.Protocol;
 
 /// <summary>
 /// Full copy: a secondary that needs entries the primary has already compacted away gets the primary's machine
-/// state instead, in checksummed pieces, and then the entries after it as ordinary appends. The primary keeps at
+/// state instead, in checksummed pieces, and then the entries after it as ordinary appends. The state sent is the
+/// primary's newest durable disk when the log still holds every entry after it (read piece by piece: a large state
+/// is neither captured nor hashed on the replica's thread), otherwise a capture of the state in memory. The primary keeps at
 /// most <see cref="ReplicaOptions.CopyWindowBytes"/> unacknowledged on the way (the copy shares the link with
 /// heartbeats and client traffic); the secondary acknowledges what it holds in order, so after a lost piece or a
 /// cut the copy resumes where the secondary stands instead of starting again.
@@ -14,12 +16,21 @@ public sealed partial class ReplicaCore
     private OutgoingCopy? _copyOut;
     private IncomingCopy? _copyIn;
 
-    private sealed class OutgoingCopy(long index, long epoch, byte[] state, long now)
+    /// <summary>
+    /// Opens this replica's newest durable disk for a full copy (null: none yet). Set by the host; without it every
+    /// copy is a capture.
+    /// </summary>
+    public Func<CopySource?>? DurableState { get; set; }
+
+    /// <summary>The index of a disk the peer found damaged: copies send a capture instead until a newer disk exists.</summary>
+    private long _refusedDiskIndex = -1;
+
+    private sealed class OutgoingCopy(CopySource source, long epoch, long now)
     {
-        public long Index { get; } = index;
+        public CopySource Source { get; } = source;
+        public long Index => Source.Index;
+        public long Length => Source.Length;
         public long SnapshotEpoch { get; } = epoch;
-        public byte[] State { get; } = state;
-        public byte[] Digest { get; } = SHA256.HashData(state);
         public long Sent { get; set; }
         public long Acked { get; set; }
         public long ProgressMs { get; set; } = now;
@@ -48,7 +59,7 @@ public sealed partial class ReplicaCore
     }
 
     /// <summary>Bytes of a full copy still to reach the peer (0 when none is under way).</summary>
-    private long CopyBytesOwed => _copyOut is { } copy && _peerMatch < copy.Index ? copy.State.Length - copy.Acked : 0;
+    private long CopyBytesOwed => _copyOut is { } copy && _peerMatch < copy.Index ? copy.Length - copy.Acked : 0;
 
     /// <summary>
     /// Sends the next pieces of the copy the peer needs, starting one at AppliedIndex if none is under way.
@@ -61,15 +72,16 @@ public sealed partial class ReplicaCore
             // Capturing the state costs its size: only for a peer that answers, not every retransmit to a dead one.
             if (!_peerAnswered || _now - _peerHeardMs > _options.PeerTimeoutMs) return false;
             StartCopy();
+            if (_copyOut is null) return false;
         }
-        var copy = _copyOut!;
+        var copy = _copyOut;
         if (copy.Sent > copy.Acked && _now - copy.ProgressMs >= _options.CopyStallMs)
         {
             // Nothing acknowledged for a while (a cut, lost pieces): go on from what the peer holds.
             copy.RewindTo(copy.Acked);
             copy.ProgressMs = _now;
         }
-        else if (copy.Acked == copy.State.Length && _now - copy.ProgressMs >= FullCopyInstallWaitMs(copy.State.Length))
+        else if (copy.Acked == copy.Length && _now - copy.ProgressMs >= FullCopyInstallWaitMs(copy.Length))
         {
             // The peer held every piece but still needs the state: its install failed or it restarted. Again from the start.
             copy.RewindTo(0);
@@ -77,16 +89,28 @@ public sealed partial class ReplicaCore
             copy.RewoundTo = -1;
             copy.ProgressMs = _now;
         }
-        while (copy.Sent < copy.State.Length && copy.Sent - copy.Acked < _options.CopyWindowBytes)
+        while (copy.Sent < copy.Length && copy.Sent - copy.Acked < _options.CopyWindowBytes)
         {
-            var size = (int)Math.Min(_options.SnapshotChunkBytes, copy.State.Length - copy.Sent);
-            Emit(new SendToPeer(SnapshotChunk.Of(Epoch, copy.Index, copy.SnapshotEpoch, copy.Sent, copy.State.Length,
-                copy.State.AsMemory((int)copy.Sent, size), copy.Digest)));
+            var size = (int)Math.Min(_options.SnapshotChunkBytes, copy.Length - copy.Sent);
+            ReadOnlyMemory<byte> piece;
+            try
+            {
+                piece = copy.Source.Read(copy.Sent, size);
+            }
+            catch (IOException e)
+            {
+                Emit(new Alarm($"the full copy for {Peer} cannot read {copy.Source.Description} at index {copy.Index}: {e.Message}; " +
+                               "a fresh checkpoint is sent instead"));
+                _refusedDiskIndex = copy.Index;
+                StartCopy();
+                return PumpFullCopy();
+            }
+            Emit(new SendToPeer(SnapshotChunk.Of(Epoch, copy.Index, copy.SnapshotEpoch, copy.Sent, copy.Length, piece, copy.Source.Digest)));
             copy.Sent += size;
         }
         // Entries after the copy follow only once the peer holds all of it: until then its answers to them would
         // only repeat that it lacks the state.
-        if (copy.Acked < copy.State.Length) return false;
+        if (copy.Acked < copy.Length) return false;
         _peerNext = Math.Max(_peerNext, copy.Index + 1);
         return true;
     }
@@ -94,11 +118,74 @@ public sealed partial class ReplicaCore
     // Installing a large copy (restore, then make it durable) takes longer than a small one.
     private long FullCopyInstallWaitMs(long bytes) => _options.SnapshotResendMs + bytes / _options.FullCopyAssumedBytesPerMs;
 
+    /// <summary>
+    /// Starts a copy of the newest durable disk, or of a capture of the state when there is none. A disk that lags the
+    /// state by much is not sent at once: the entries after it would follow through the peer's journal, an order of
+    /// magnitude slower than the copy, so a fresh checkpoint is asked for first and waited for a while.
+    /// </summary>
     private void StartCopy()
     {
-        var index = AppliedIndex;
-        _copyOut = new OutgoingCopy(index, _log.EpochAt(index), _machine.Snapshot(), _now);
-        Emit(new Notice($"{Peer} needs entry {_peerNext}: sending a full copy of the state at index {index} ({_copyOut.State.Length} bytes)"));
+        _copyOut?.Source.Dispose();
+        _copyOut = null;
+        var disk = OpenDurableState();
+        var lag = disk is null ? 0 : _log.BytesBetween(disk.Index, AppliedIndex);
+        var asked = _freshDiskAskedMs >= 0;
+        // The checkpoint asked for is taken whatever arrived since: asking again would chase the clients' writes.
+        var awaited = asked && disk is not null && disk.Index >= _freshDiskAskedIndex;
+        var stale = DurableState is not null && !awaited &&
+                    (disk is null || lag > Math.Max(_options.StaleDiskLagBytes, disk.Length / StaleDiskLagShare));
+        if (stale && (!asked || _now - _freshDiskAskedMs < _options.FreshDiskWaitMs))
+        {
+            if (!asked)
+            {
+                _freshDiskAskedMs = _now;
+                _freshDiskAskedIndex = AppliedIndex;
+                Emit(new CheckpointWanted());
+                Emit(new Notice($"{Peer} needs entry {_peerNext}: a full copy waits for a checkpoint at index {AppliedIndex} " +
+                                (disk is null ? "(no disk yet)" : $"(the newest disk, at index {disk.Index}, lags it by {lag} bytes of entries)")));
+            }
+            disk?.Dispose();
+            return;
+        }
+        _freshDiskAskedMs = -1;
+        CopySource source = disk ?? new CapturedCopySource(AppliedIndex, _machine.Snapshot());
+        _copyOut = new OutgoingCopy(source, _log.EpochAt(source.Index), _now);
+        Emit(new Notice($"{Peer} needs entry {_peerNext}: sending a full copy of {source.Description} at index {source.Index} " +
+                        $"({source.Length} bytes" + (lag > 0 ? $"; {lag} bytes of entries follow it" : "") + ")"));
+    }
+
+    /// <summary>When a full copy asked for a fresh checkpoint (-1: it did not), so that it waits for it only so long.</summary>
+    private long _freshDiskAskedMs = -1;
+
+    /// <summary>The applied index when the fresh checkpoint was asked for: a disk at or past it is the one awaited.</summary>
+    private long _freshDiskAskedIndex;
+
+    /// <summary>A disk lags too much when the entries after it pass this share of its size (1/16) and <see cref="ReplicaOptions.StaleDiskLagBytes"/>.</summary>
+    private const long StaleDiskLagShare = 16;
+
+    /// <summary>The newest durable disk, if the log holds every entry after it (they follow the copy) and the peer did not refuse it.</summary>
+    private CopySource? OpenDurableState()
+    {
+        CopySource? disk;
+        try
+        {
+            disk = DurableState?.Invoke();
+        }
+        catch (IOException e)
+        {
+            Emit(new Alarm($"the newest disk cannot be opened for a full copy to {Peer}: {e.Message}; a fresh checkpoint is sent instead"));
+            return null;
+        }
+        if (disk is null || disk.Index >= _log.BaseIndex && disk.Index <= AppliedIndex && disk.Index != _refusedDiskIndex) return disk;
+        disk.Dispose();
+        return null;
+    }
+
+    private void DropCopyOut()
+    {
+        _copyOut?.Source.Dispose();
+        _copyOut = null;
+        _freshDiskAskedMs = -1;
     }
 
     /// <summary>A restarted peer lost any copy it was receiving.</summary>
@@ -120,12 +207,21 @@ public sealed partial class ReplicaCore
         }
         if (Role != ReplicaRole.Primary || ack.Epoch < Epoch || _copyOut is not { } copy || ack.SnapshotIndex != copy.Index) return;
         _peerHeardMs = _now;
-        if (ack.Offset > copy.Acked)
+        if (ack.Gap && ack.Offset == 0 && copy.Acked == copy.Length && copy.Source is not CapturedCopySource)
         {
-            copy.Acked = Math.Min(ack.Offset, copy.State.Length);
-            if (copy.Acked == copy.State.Length)
-                Emit(new Notice($"{Peer} holds the whole copy at index {copy.Index} ({copy.State.Length} bytes), {_now - copy.StartedMs} ms " +
-                                $"after it was captured; {copy.ResentBytes} bytes were sent again"));
+            // The peer held every piece and still wants the start: the whole failed its SHA-256, so the disk file is
+            // damaged (each piece passed its own checksum on the way). Sending it again would fail the same way.
+            Emit(new Alarm($"{Peer} found the full copy of {copy.Source.Description} at index {copy.Index} damaged; " +
+                           "a fresh checkpoint replaces that disk and is sent instead"));
+            _refusedDiskIndex = copy.Index;
+            StartCopy();
+        }
+        else if (ack.Offset > copy.Acked)
+        {
+            copy.Acked = Math.Min(ack.Offset, copy.Length);
+            if (copy.Acked == copy.Length)
+                Emit(new Notice($"{Peer} holds the whole copy at index {copy.Index} ({copy.Length} bytes), {_now - copy.StartedMs} ms " +
+                                $"after the copy started; {copy.ResentBytes} bytes were sent again"));
             copy.Sent = Math.Max(copy.Sent, copy.Acked);
             copy.ProgressMs = _now;
             copy.RewoundTo = -1;
@@ -138,7 +234,7 @@ public sealed partial class ReplicaCore
             copy.RewoundTo = ack.Offset;
             copy.ProgressMs = _now;
         }
-        if (_peerNext <= _log.BaseIndex || copy.Sent < copy.State.Length) SendToPeerWhileRoom();
+        if (_peerNext <= _log.BaseIndex || _copyOut is { } current && current.Sent < current.Length) SendToPeerWhileRoom();
     }
 
     private void OnSnapshotChunk(SnapshotChunk chunk)

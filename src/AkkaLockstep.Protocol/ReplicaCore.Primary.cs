@@ -107,7 +107,8 @@ public sealed partial class ReplicaCore
     private void SendToPeerWhileRoom()
     {
         if (Solo) return;
-        while (_peerNext <= _log.LastIndex && _peerNext - _peerMatch - 1 < _options.MaxUnackedEntries)
+        while (_peerNext <= _log.LastIndex && _peerNext - _peerMatch - 1 < _options.MaxUnackedEntries &&
+               _log.BytesBetween(_peerMatch, _peerNext - 1) < _options.MaxUnackedBytes)
         {
             if (_peerNext <= _log.BaseIndex && !PumpFullCopy()) return;
             // Catch-up messages obey the batch byte limit too: large inputs would otherwise exceed the transport's frame size.
@@ -133,7 +134,10 @@ public sealed partial class ReplicaCore
         }
         // While simplex this primary may commit what the secondary never sees: no takeover until duplex again.
         var takeover = _simplex ? long.MaxValue : _takeoverIndex;
-        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash, takeover)));
+        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash, takeover))
+        {
+            Resync = _simplex && entries.Count > 0,
+        });
         _lastSendMs = _now;
     }
 
@@ -151,7 +155,7 @@ public sealed partial class ReplicaCore
         {
             // Repair: the secondary's state is replaced by a full copy of this primary's (the copy clears its flag).
             // Its replies say so until the copy is installed: a copy still moving is not started again.
-            var underWay = _copyOut is { } copy && _now - copy.ProgressMs < FullCopyInstallWaitMs(copy.State.Length);
+            var underWay = _copyOut is { } copy && _now - copy.ProgressMs < FullCopyInstallWaitMs(copy.Length);
             if (_peerRepairIncarnation != reply.Incarnation || !underWay)
             {
                 Emit(new Alarm($"divergence reported by {Peer}: replicas' hash chains differ; repairing it with a full copy"));
@@ -168,7 +172,7 @@ public sealed partial class ReplicaCore
                 _peerMatch = Math.Min(reply.MatchIndex, _log.LastIndex);
                 _peerProgressMs = _now;
                 _peerKeptUpMs = _now;
-                if (_copyOut is { } done && _peerMatch >= done.Index) _copyOut = null;
+                if (_copyOut is { } done && _peerMatch >= done.Index) DropCopyOut();
                 if (_peerMatch >= _peerRewind) _peerRewind = 0;
             }
             _peerNext = Math.Max(_peerNext, _peerMatch + 1);
@@ -258,7 +262,7 @@ public sealed partial class ReplicaCore
     {
         // A peer gone quiet mid-copy gets a fresh copy when it answers again; meanwhile the log may be compacted. Capturing
         // a large state takes this replica a while itself, so the wait grows with the copy.
-        if (_copyOut is { } copy && _now - _peerHeardMs > FullCopyInstallWaitMs(copy.State.Length)) _copyOut = null;
+        if (_copyOut is { } copy && _now - _peerHeardMs > FullCopyInstallWaitMs(copy.Length)) DropCopyOut();
         if (_peerMatch < _log.LastIndex && _now - _peerProgressMs >= _options.RetransmitAfterMs)
         {
             // Nothing acknowledged for a while: assume messages were lost and resend from the last match.
@@ -281,7 +285,7 @@ public sealed partial class ReplicaCore
         _peerKeptUpMs = _now;
         _peerHeardMs = _now;
         _lastCheckSent = 0;
-        _copyOut = null;
+        DropCopyOut();
         _copyIn = null;
     }
 

@@ -19,7 +19,7 @@ public sealed partial class ReplicaCore
         get
         {
             if (Role != ReplicaRole.Primary || Solo) return 0;
-            return CopyBytesOwed + _log.CommandBytesFrom(Math.Max(_peerMatch, _log.BaseIndex) + 1);
+            return CopyBytesOwed + _log.BytesBetween(_peerMatch, _log.LastIndex);
         }
     }
 }

@@ -294,10 +294,14 @@ public sealed partial class ReplicaCore
     /// <summary>The log entries after <paramref name="index"/> still in memory (a checkpoint's tail).</summary>
     public IReadOnlyList<Input> TailAfter(long index) => _log.Range(Math.Max(index, _log.BaseIndex) + 1, int.MaxValue);
 
-    /// <summary>Drops applied entries from memory, keeping <paramref name="retain"/> of them for a lagging peer.</summary>
-    public void Compact(long retain)
+    /// <summary>
+    /// Drops applied entries from memory up to the durable state at <paramref name="durableIndex"/>, keeping
+    /// <paramref name="retain"/> of them for a lagging peer. The entries after that state stay: a full copy sends
+    /// the durable disk and then them.
+    /// </summary>
+    public void Compact(long retain, long durableIndex)
     {
-        var upTo = AppliedIndex - retain;
+        var upTo = Math.Min(AppliedIndex - retain, durableIndex);
         // The entries after a full copy still moving must follow it.
         if (_copyOut is { } copy) upTo = Math.Min(upTo, copy.Index);
         if (upTo > _log.BaseIndex) _log.CompactTo(upTo, _log.EpochAt(upTo));

@@ -8,6 +8,11 @@ public sealed class ReplicaLog
 {
     private readonly List<Input> _entries = [];
 
+    // Command bytes of every entry up to and including each one, counted from an arbitrary origin, and up to BaseIndex:
+    // the bytes of any range are one subtraction (a lagging peer's window and lag are asked for on every reply).
+    private readonly List<long> _bytesThrough = [];
+    private long _bytesThroughBase;
+
     public long BaseIndex { get; private set; }
     public long BaseEpoch { get; private set; }
     public long LastIndex => BaseIndex + _entries.Count;
@@ -32,7 +37,18 @@ public sealed class ReplicaLog
         if (input.Index != LastIndex + 1)
             throw new InvalidOperationException($"log append out of order: {input.Index} after {LastIndex}");
         _entries.Add(input);
+        _bytesThrough.Add(BytesThrough(LastIndex - 1) + input.Command.Length);
     }
+
+    /// <summary>Command bytes of the entries after <paramref name="afterIndex"/> up to <paramref name="throughIndex"/> (both clamped to the log).</summary>
+    public long BytesBetween(long afterIndex, long throughIndex)
+    {
+        var from = Math.Clamp(afterIndex, BaseIndex, LastIndex);
+        var to = Math.Clamp(throughIndex, BaseIndex, LastIndex);
+        return to > from ? BytesThrough(to) - BytesThrough(from) : 0;
+    }
+
+    private long BytesThrough(long index) => index == BaseIndex ? _bytesThroughBase : _bytesThrough[(int)(index - BaseIndex - 1)];
 
     /// <summary>Removes every entry at or after <paramref name="fromIndex"/>.</summary>
     public void TruncateFrom(long fromIndex)
@@ -41,6 +57,7 @@ public sealed class ReplicaLog
         if (fromIndex > LastIndex) return;
         var keep = (int)(fromIndex - BaseIndex - 1);
         _entries.RemoveRange(keep, _entries.Count - keep);
+        _bytesThrough.RemoveRange(keep, _bytesThrough.Count - keep);
     }
 
     /// <param name="maxBytes">Most command bytes in the range; the first entry is always included.</param>
@@ -64,20 +81,14 @@ public sealed class ReplicaLog
         return _entries.GetRange(start, count);
     }
 
-    /// <summary>Command bytes of the entries from <paramref name="fromIndex"/> to the end (no copy of the entries).</summary>
-    public long CommandBytesFrom(long fromIndex)
-    {
-        long bytes = 0;
-        for (var i = (int)Math.Max(0, fromIndex - BaseIndex - 1); i < _entries.Count; i++) bytes += _entries[i].Command.Length;
-        return bytes;
-    }
-
     /// <summary>Drops entries up to <paramref name="index"/> (they are covered by a snapshot).</summary>
     public void CompactTo(long index, long epochAtIndex)
     {
         if (index <= BaseIndex) return;
         var drop = (int)Math.Min(index - BaseIndex, _entries.Count);
+        if (drop > 0) _bytesThroughBase = _bytesThrough[drop - 1];
         _entries.RemoveRange(0, drop);
+        _bytesThrough.RemoveRange(0, drop);
         BaseIndex = index;
         BaseEpoch = epochAtIndex;
     }
@@ -86,6 +97,8 @@ public sealed class ReplicaLog
     public void ResetTo(long index, long epochAtIndex)
     {
         _entries.Clear();
+        _bytesThrough.Clear();
+        _bytesThroughBase = 0;
         BaseIndex = index;
         BaseEpoch = epochAtIndex;
     }

@@ -17,6 +17,13 @@ public sealed record ReplicaOptions
     /// <summary>Most entries sent to the peer but not yet acknowledged.</summary>
     public int MaxUnackedEntries { get; init; } = 16384;
 
+    /// <summary>
+    /// Most command bytes sent to the peer but not yet acknowledged (beyond one batch). A returning replica that missed
+    /// large inputs would otherwise be sent gigabytes at once: the transport queues them ahead of every heartbeat, and
+    /// each retransmission sends them all again.
+    /// </summary>
+    public long MaxUnackedBytes { get; init; } = 16 << 20;
+
     /// <summary>Size of the pieces a full copy of the machine state travels in.</summary>
     public int SnapshotChunkBytes { get; init; } = 1 << 20;
 
@@ -25,6 +32,16 @@ public sealed record ReplicaOptions
 
     /// <summary>Most bytes of a full copy on the way unacknowledged: the copy must not crowd out heartbeats and clients.</summary>
     public long CopyWindowBytes { get; init; } = 8 << 20;
+
+    /// <summary>
+    /// A full copy sends the newest disk and then the entries after it, unless they pass this many bytes (and a
+    /// sixteenth of the disk): then it waits for a fresh checkpoint, since the peer takes entries through its journal
+    /// an order of magnitude slower than a copy.
+    /// </summary>
+    public long StaleDiskLagBytes { get; init; } = 16 << 20;
+
+    /// <summary>Longest a full copy waits for the checkpoint it asked for before it sends what there is (a failing disk).</summary>
+    public long FreshDiskWaitMs { get; init; } = 60_000;
 
     /// <summary>A full copy the peer acknowledged no more of for this long goes on from what it acknowledged (lost pieces or acks).</summary>
     public long CopyStallMs { get; init; } = 1000;

@@ -69,31 +69,45 @@ public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = Replicat
     }
 
     /// <summary>A state snapshot: applied index, hash, sessions and guest state.</summary>
-    public byte[] Snapshot()
+    public byte[] Snapshot() => Freeze().ToArray();
+
+    /// <summary>The snapshot frozen now, to be written out on another thread (the guest's part shared, not copied).</summary>
+    public StateImage Freeze()
     {
-        // Written straight into an array of the exact size: a large guest state is copied once, not three times.
-        var guestState = Guest.Snapshot();
+        var guest = Guest.Freeze();
         using var sessions = new MemoryStream();
         Sessions.WriteTo(sessions);
-        var sessionBytes = (int)sessions.Length;
-        var snapshot = new byte[8 + 32 + sessionBytes + 4 + guestState.Length];
-        BinaryPrimitives.WriteInt64LittleEndian(snapshot, AppliedIndex);
-        Hash.Value.CopyTo(snapshot, 8);
-        sessions.GetBuffer().AsSpan(0, sessionBytes).CopyTo(snapshot.AsSpan(40));
-        BinaryPrimitives.WriteInt32LittleEndian(snapshot.AsSpan(40 + sessionBytes), guestState.Length);
-        guestState.CopyTo(snapshot, 44 + sessionBytes);
-        return snapshot;
+        var prefix = new byte[8 + 32 + sessions.Length + 4];
+        BinaryPrimitives.WriteInt64LittleEndian(prefix, AppliedIndex);
+        Hash.Value.CopyTo(prefix, 8);
+        sessions.GetBuffer().AsSpan(0, (int)sessions.Length).CopyTo(prefix.AsSpan(40));
+        BinaryPrimitives.WriteInt32LittleEndian(prefix.AsSpan(prefix.Length - 4), checked((int)guest.Length));
+        return new MachineImage(prefix, guest);
+    }
+
+    private sealed class MachineImage(byte[] prefix, StateImage guest) : StateImage
+    {
+        public override long Length => prefix.Length + guest.Length;
+
+        public override void WriteTo(BlockWriter write)
+        {
+            write(prefix);
+            guest.WriteTo(write);
+        }
     }
 
     public void Restore(byte[] snapshot)
     {
-        using var reader = new BinaryReader(new MemoryStream(snapshot));
+        using var stream = new MemoryStream(snapshot, writable: false);
+        using var reader = new BinaryReader(stream);
         var applied = reader.ReadInt64();
         var hash = reader.ReadBytes(32);
         var sessions = SessionTable.ReadFrom(reader);
         var length = reader.ReadInt32();
-        if (length < 0) throw new InvalidDataException("negative guest snapshot length");
-        Guest.Restore(reader.ReadBytes(length));
+        if (length < 0 || length != snapshot.Length - stream.Position)
+            throw new InvalidDataException($"the guest state announces {length} bytes, the snapshot holds {snapshot.Length - stream.Position}");
+        // Read in place: a copy of a large state would cost as much again.
+        Guest.Restore(snapshot.AsSpan((int)stream.Position, length));
         AppliedIndex = applied;
         Hash = new HashChain(hash);
         Sessions = sessions;

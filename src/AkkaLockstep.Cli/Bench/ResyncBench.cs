@@ -8,7 +8,8 @@ namespace AkkaLockstep.Cli.Bench;
 /// <summary>Options of `lockstep bench resync`.</summary>
 /// <param name="Missed">Writes the secondary misses while its host is down, one run each.</param>
 /// <param name="FullCopyMb">Size of the state copied whole to a returning replica that is too far behind (0: skip).</param>
-public sealed record ResyncSettings(bool Json, IReadOnlyList<int> Missed, int FullCopyMb, int Sessions);
+/// <param name="Keep">Leave each cluster's folder (the members' logs) in place after it is stopped.</param>
+public sealed record ResyncSettings(bool Json, IReadOnlyList<int> Missed, int FullCopyMb, int Sessions, bool Keep = false);
 
 /// <param name="Seconds">From the restart of the secondary's host to duplex (includes the host rejoining the cluster).</param>
 /// <param name="CatchUpSeconds">From the primary first seeing its peer catch up to duplex (null: too quick to see).</param>
@@ -50,7 +51,7 @@ public static class ResyncBench
         var incremental = new List<IncrementalResync>();
         // The primary keeps every missed input, so each run is an incremental catch-up.
         var retain = (2L * settings.Missed.DefaultIfEmpty(0).Max()).ToString();
-        await WithClusterAsync(context, ["--retain-inputs", retain], async cluster =>
+        await WithClusterAsync(context, settings, ["--retain-inputs", retain], async cluster =>
         {
             foreach (var missed in settings.Missed)
             {
@@ -66,7 +67,7 @@ public static class ResyncBench
         if (settings.FullCopyMb > 0)
         {
             // Snapshots every 64 inputs and nothing retained behind them: the returning replica needs a full copy.
-            await WithClusterAsync(context, ["--snapshot-every", "64", "--retain-inputs", "0"], async cluster =>
+            await WithClusterAsync(context, settings, ["--snapshot-every", "64", "--retain-inputs", "0"], async cluster =>
             {
                 var (seconds, catchUp, pacing) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
                     Math.Min(settings.Sessions, 4), progress, ct);
@@ -91,9 +92,9 @@ public static class ResyncBench
         return 0;
     }
 
-    /// <summary>A cluster of our own in a temporary folder, stopped and deleted whatever happens.</summary>
-    private static async Task WithClusterAsync(CliContext context, IReadOnlyList<string> hostFlags, Func<LocalClusterAccess, Task> work,
-        CancellationToken ct)
+    /// <summary>A cluster of our own in a temporary folder, stopped whatever happens, and deleted unless asked to keep it.</summary>
+    private static async Task WithClusterAsync(CliContext context, ResyncSettings settings, IReadOnlyList<string> hostFlags,
+        Func<LocalClusterAccess, Task> work, CancellationToken ct)
     {
         var folder = Directory.CreateTempSubdirectory("lockstep-bench-resync-").FullName;
         var own = context with { Environment = context.Environment with { StateDirectory = Path.Combine(folder, ".lockstep") } };
@@ -106,7 +107,8 @@ public static class ResyncBench
         finally
         {
             await CliApp.RunAsync(["down"], own.Environment, new() { Output = TextWriter.Null, Error = TextWriter.Null });
-            Directory.Delete(folder, recursive: true);
+            if (settings.Keep) await context.Error.WriteLineAsync($"kept {folder}");
+            else Directory.Delete(folder, recursive: true);
         }
     }
 

@@ -147,21 +147,22 @@ public static class ChaosRunner
     }
 
     /// <summary>
-    /// The secondary's host is killed, a byte in the middle of its disk file for the VM is flipped, and the host is
-    /// restarted: the replica must refuse the disk and be rebuilt by its peer. Waits for the secondary to have a disk.
+    /// The secondary's host is killed, a byte in the middle of each of its disk files for the VM is flipped, and the
+    /// host is restarted: the replica must refuse the disk and be rebuilt by its peer. Every file, because the newest
+    /// may be a checkpoint the kill cut short before its snapshot named it: the replica would load the one before.
+    /// Waits for the secondary to have a disk.
     /// </summary>
     private static async Task CorruptDiskAsync(LocalClusterAccess cluster, string secondary, TimeSpan hold, CancellationToken ct)
     {
         var folder = Path.Combine(cluster.Members.Single(m => m.Name == secondary).DataDir, "disks", VmName);
-        // Disk file names carry their index zero-padded: the last in order is the newest.
-        string? NewestDisk() => Directory.Exists(folder) ? Directory.GetFiles(folder, "disk-*.img").Order(StringComparer.Ordinal).LastOrDefault() : null;
-        await cluster.WaitUntilAsync(() => Task.FromResult(NewestDisk() is not null),
+        string[] Disks() => Directory.Exists(folder) ? Directory.GetFiles(folder, "disk-*.img") : [];
+        await cluster.WaitUntilAsync(() => Task.FromResult(Disks().Length > 0),
             RecoveryTimeout, $"a disk file on {secondary} (checkpoints come every snapshotEvery inputs: `up --snapshot-every N` for short runs)", ct);
         await cluster.KillAsync(secondary, ct);
-        // Looked up after the kill: a checkpoint may have replaced the one seen before.
-        var disk = NewestDisk()!;
-        await using (var file = new FileStream(disk, FileMode.Open, FileAccess.ReadWrite))
+        // Looked up after the kill: a checkpoint may have replaced the ones seen before.
+        foreach (var disk in Disks())
         {
+            await using var file = new FileStream(disk, FileMode.Open, FileAccess.ReadWrite);
             file.Position = file.Length / 2;
             var value = file.ReadByte();
             file.Position = file.Length / 2;

@@ -111,9 +111,11 @@ internal static class ExperimentCommands
             if (r.GetValueOrDefault<int>() is < 0 or > 1536) r.AddError("--full-copy-mb must be between 0 and 1536 (a state travels as one array, under 2 GB)");
         });
         var sessions = Positive("--sessions", "Concurrent client sessions writing", 64);
-        foreach (var option in new Option[] { json, missed, fullCopy, sessions }) command.Options.Add(option);
+        var keep = new Option<bool>("--keep") { Description = "Keep each cluster's temporary folder (its members' logs) and print where it is" };
+        foreach (var option in new Option[] { json, missed, fullCopy, sessions, keep }) command.Options.Add(option);
         command.SetHandler(environment, (parse, context, ct) => ResyncBench.RunAsync(
-            new ResyncSettings(parse.GetValue(json), ParseCounts(parse.GetValue(missed))!, parse.GetValue(fullCopy), parse.GetValue(sessions)),
+            new ResyncSettings(parse.GetValue(json), ParseCounts(parse.GetValue(missed))!, parse.GetValue(fullCopy), parse.GetValue(sessions),
+                parse.GetValue(keep)),
             context, ct));
         return command;
     }

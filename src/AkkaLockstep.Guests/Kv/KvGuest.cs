@@ -45,54 +45,34 @@ public sealed class KvGuest : IGuest
         }
     }
 
-    public byte[] Snapshot()
-    {
-        // Sized exactly first: a large map is written once, not copied at every doubling of a growing buffer.
-        var size = 4L;
-        foreach (var (key, value) in _map) size += 8L + Encoding.UTF8.GetByteCount(key) + value.Length;
-        var snapshot = new byte[size];
-        var writer = new SpanWriter(snapshot);
-        WriteTo(ref writer);
-        return snapshot;
-    }
+    public byte[] Snapshot() => Freeze().ToArray();
+
+    /// <summary>
+    /// The map's entries as they are now. Values are never changed in place (a put stores a new array), so the image
+    /// shares them with the map: freezing costs the keys, not the state.
+    /// </summary>
+    public StateImage Freeze() => new KvImage(_map.Select(e => (Encoding.UTF8.GetBytes(e.Key), e.Value)).ToArray());
 
     /// <summary>The snapshot's layout: count, then each key and value with its length, in key order.</summary>
-    private void WriteTo<TWriter>(ref TWriter writer) where TWriter : struct, IBlockWriter
+    private sealed class KvImage((byte[] Key, byte[] Value)[] entries) : StateImage
     {
-        Span<byte> header = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(header, _map.Count);
-        writer.Write(header);
-        foreach (var (key, value) in _map)
+        public override long Length { get; } = 4L + entries.Sum(e => 8L + e.Key.Length + e.Value.Length);
+
+        public override void WriteTo(BlockWriter write)
         {
-            var keyBytes = Encoding.UTF8.GetBytes(key);
-            BinaryPrimitives.WriteInt32LittleEndian(header, keyBytes.Length);
-            writer.Write(header);
-            writer.Write(keyBytes);
-            BinaryPrimitives.WriteInt32LittleEndian(header, value.Length);
-            writer.Write(header);
-            writer.Write(value);
+            Span<byte> header = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(header, entries.Length);
+            write(header);
+            foreach (var (key, value) in entries)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(header, key.Length);
+                write(header);
+                write(key);
+                BinaryPrimitives.WriteInt32LittleEndian(header, value.Length);
+                write(header);
+                write(value);
+            }
         }
-    }
-
-    private interface IBlockWriter
-    {
-        void Write(ReadOnlySpan<byte> block);
-    }
-
-    private struct SpanWriter(byte[] target) : IBlockWriter
-    {
-        private int _offset;
-
-        public void Write(ReadOnlySpan<byte> block)
-        {
-            block.CopyTo(target.AsSpan(_offset));
-            _offset += block.Length;
-        }
-    }
-
-    private readonly struct HashWriter(IncrementalHash hash) : IBlockWriter
-    {
-        public void Write(ReadOnlySpan<byte> block) => hash.AppendData(block);
     }
 
     public void Restore(ReadOnlySpan<byte> snapshot)
@@ -122,11 +102,17 @@ public sealed class KvGuest : IGuest
     }
 
     /// <summary>SHA-256 of <see cref="Snapshot"/>, hashed as it is laid out instead of building it.</summary>
-    public byte[] Digest()
+    public byte[] Digest() => DigestLater()();
+
+    /// <summary>The digest is the SHA-256 of the snapshot: hashed from a frozen image, so it may be taken off the replica's thread.</summary>
+    public Func<byte[]> DigestLater()
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var writer = new HashWriter(hash);
-        WriteTo(ref writer);
-        return hash.GetHashAndReset();
+        var image = Freeze();
+        return () =>
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            image.WriteTo(block => hash.AppendData(block));
+            return hash.GetHashAndReset();
+        };
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using AkkaLockstep.Protocol;
 
 namespace AkkaLockstep.Host.Disk;
 
@@ -17,22 +18,37 @@ public static class DiskImage
     /// <summary>The file name of the disk at <paramref name="index"/>.</summary>
     public static string FileName(long index) => $"disk-{index:D20}.img";
 
-    /// <summary>Writes the disk at <paramref name="index"/> into <paramref name="folder"/> atomically; returns its digest.</summary>
-    public static byte[] Write(string folder, long index, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Writes the disk at <paramref name="index"/> into <paramref name="folder"/> atomically, streaming the image and
+    /// hashing it on the way (nothing the size of the state is built in memory); returns its digest.
+    /// </summary>
+    public static byte[] Write(string folder, long index, StateImage image)
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, FileName(index));
         var temporary = path + ".tmp";
-        var digest = SHA256.HashData(payload);
-        var header = new byte[HeaderBytes];
-        Magic.CopyTo(header, 0);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), index);
-        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), payload.Length);
-        digest.CopyTo(header, 24);
+        byte[] digest;
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
+            var header = new byte[HeaderBytes];
+            Magic.CopyTo(header, 0);
+            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), index);
+            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), image.Length);
+            // The digest goes into the header once the payload is written.
             file.Write(header);
-            file.Write(payload);
+            var written = 0L;
+            image.WriteTo(block =>
+            {
+                hash.AppendData(block);
+                file.Write(block);
+                written += block.Length;
+            });
+            if (written != image.Length)
+                throw new InvalidOperationException($"the state image announced {image.Length} bytes and wrote {written}");
+            digest = hash.GetHashAndReset();
+            file.Position = 24;
+            file.Write(digest);
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
@@ -46,16 +62,25 @@ public static class DiskImage
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var header = new byte[HeaderBytes];
-        if (file.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false) < HeaderBytes || !header.AsSpan(0, 8).SequenceEqual(Magic))
-            throw new InvalidDataException($"{path} is not a disk file (bad or truncated header)");
-        var index = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(8));
-        var length = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16));
-        if (length < 0 || length > Array.MaxLength || length != file.Length - HeaderBytes)
-            throw new InvalidDataException($"{path} is truncated or damaged: the header announces {length} bytes, the file holds {file.Length - HeaderBytes}");
+        var (index, length, digest) = ReadHeader(header.AsSpan(0, file.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false)),
+            file.Length, path);
         var payload = new byte[length];
         file.ReadExactly(payload);
-        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(header.AsSpan(24, 32)))
+        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(digest))
             throw new InvalidDataException($"{path} is damaged: its contents fail the checksum");
         return (index, payload);
+    }
+
+    /// <summary>The applied index, payload length and payload SHA-256 a disk file's header announces.</summary>
+    /// <exception cref="InvalidDataException">Not a disk file, or its length differs from what the header announces.</exception>
+    public static (long Index, long Length, byte[] Digest) ReadHeader(ReadOnlySpan<byte> header, long fileLength, string path)
+    {
+        if (header.Length < HeaderBytes || !header[..8].SequenceEqual(Magic))
+            throw new InvalidDataException($"{path} is not a disk file (bad or truncated header)");
+        var index = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
+        var length = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
+        if (length < 0 || length > Array.MaxLength || length != fileLength - HeaderBytes)
+            throw new InvalidDataException($"{path} is truncated or damaged: the header announces {length} bytes, the file holds {fileLength - HeaderBytes}");
+        return (index, length, header.Slice(24, 32).ToArray());
     }
 }

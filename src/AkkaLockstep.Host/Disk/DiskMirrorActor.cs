@@ -1,4 +1,5 @@
 using Akka.Actor;
+using AkkaLockstep.Protocol;
 
 namespace AkkaLockstep.Host.Disk;
 
@@ -14,7 +15,7 @@ public sealed class DiskMirrorActor : ReceiveActor
     /// <see cref="DiskWriteFailed"/>, which echo Generation (the replica's count of installed full copies: a checkpoint
     /// and a full copy at the same index write the same file, and only the answer tells them apart).
     /// </summary>
-    public sealed record WriteDisk(long Index, byte[] Payload, long Generation);
+    public sealed record WriteDisk(long Index, StateImage Image, long Generation);
 
     public sealed record DiskWritten(long Index, string File, long Bytes, byte[] Digest, long Generation);
 
@@ -36,8 +37,8 @@ public sealed class DiskMirrorActor : ReceiveActor
         {
             try
             {
-                var digest = DiskImage.Write(folder, write.Index, write.Payload);
-                Sender.Tell(new DiskWritten(write.Index, DiskImage.FileName(write.Index), DiskImage.HeaderBytes + write.Payload.Length, digest,
+                var digest = DiskImage.Write(folder, write.Index, write.Image);
+                Sender.Tell(new DiskWritten(write.Index, DiskImage.FileName(write.Index), DiskImage.HeaderBytes + write.Image.Length, digest,
                     write.Generation));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -67,7 +67,12 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         _core = new ReplicaCore(self, vm.PeerOf(self), vm.Hosts[0] == self, incarnation, GuestCatalog.Create(vm.Kind),
             (ulong)Random.Shared.NextInt64(), new ReplicaOptions { WitnessRestartHoldMs = WitnessActor.MaxLeaseMs });
         _disk = Context.ActorOf(DiskMirrorActor.Props(DiskFolder));
+        _core.DurableState = OpenNewestDisk;
     }
+
+    /// <summary>The newest durable disk, for a full copy to the peer (none before the first checkpoint, or when it was lost).</summary>
+    private CopySource? OpenNewestDisk() =>
+        _diskInfo is { Error: null, Bytes: > 0 } disk ? DiskFileCopySource.Open(Path.Combine(DiskFolder, DiskImage.FileName(disk.Index))) : null;
 
     private string DiskFolder => Path.Combine(_directory.Options.DataDir, "disks", _vm.Name);
 
@@ -114,7 +119,20 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         }
     }
 
+    /// <summary>One message handled longer than this is logged: this VM's clients and peer waited that long.</summary>
+    private const long SlowStepMs = 500;
+
     protected override void OnCommand(object message)
+    {
+        var started = Stopwatch.GetTimestamp();
+        Handle(message);
+        var took = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (took >= SlowStepMs)
+            _log.Warning("{0} on {1}: handling a {2} took {3} ms; this VM served nobody meanwhile", _vm.Name, _directory.Self,
+                message.GetType().Name, took);
+    }
+
+    private void Handle(object message)
     {
         if (_deleting)
         {
@@ -170,6 +188,12 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 break;
             case ReplicaStatusRequestProto:
                 Sender.Tell(BuildStatus());
+                MaybeTakeStatusDigest();
+                break;
+            case StatusDigestTaken taken:
+                _digesting = false;
+                (_digest, _digestIndex) = (taken.Digest, taken.Index);
+                _nextDigestAtMs = Now + taken.TookMs * DigestCostFactor;
                 break;
             case DumpRequest:
                 Sender.Tell(new DumpResponse(_core.AppliedIndex, _vm.Kind, _core.Guest.Snapshot()));
@@ -233,11 +257,16 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 case PersistSnapshot p:
                     WriteInstalledCopy(p);
                     break;
+                case CheckpointWanted:
+                    _checkpointWanted = true;
+                    MaybeCheckpoint();
+                    break;
                 case SendToPeer send:
                     if (_core.Peer is not { } peer || _directory.Faults.Cuts(peer)) break;
                     var envelope = send.Message.ToEnvelope(_vm.Name, _directory.Self);
-                    // Pieces of a full copy take the peer's copy connection: megabytes that would hold up heartbeats on Akka.Remote.
-                    var copyLink = send.Message is SnapshotChunk && _directory.CopyLinks?.TrySend(peer, envelope) == true;
+                    // Resync traffic takes the peer's copy connection: megabytes that would hold up heartbeats on Akka.Remote,
+                    // and acknowledgements that would pace a copy by Akka.Remote's round trip.
+                    var copyLink = send.Resync && _directory.CopyLinks?.TrySend(peer, envelope) == true;
                     if (send.Message is SnapshotChunk { Offset: 0 } first)
                         _log.Info("{0} on {1}: full copy at index {2} to {3} over {4}", _vm.Name, _directory.Self, first.SnapshotIndex, peer,
                             copyLink ? $"the copy connection to {_directory.Member(peer)?.CopyEndpoint}" : "Akka.Remote");
@@ -352,7 +381,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         _heldPersisted = 0;
         _generation++;
         _disksInFlight.Add(copy.Snapshot.AppliedIndex);
-        _disk.Tell(new DiskMirrorActor.WriteDisk(copy.Snapshot.AppliedIndex, copy.Snapshot.Machine, _generation));
+        _disk.Tell(new DiskMirrorActor.WriteDisk(copy.Snapshot.AppliedIndex, new BytesImage(copy.Snapshot.Machine), _generation));
     }
 
     private void InstallSaved()
@@ -371,18 +400,22 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     /// </summary>
     private void MaybeCheckpoint()
     {
-        if (_checkpointing || _installOp > 0 || _core.AppliedIndex - _checkpointStartIndex < _directory.Options.SnapshotEvery ||
-            _diskInfo.Bytes > PacedCheckpointDiskBytes && _journalBytesSinceCheckpoint < _diskInfo.Bytes / 2) return;
+        if (_checkpointing || _installOp > 0) return;
+        // A full copy waiting for a checkpoint gets one whatever the pacing: at once, or when the one under way is done.
+        if (!_checkpointWanted && (_core.AppliedIndex - _checkpointStartIndex < _directory.Options.SnapshotEvery ||
+                                   _diskInfo.Bytes > PacedCheckpointDiskBytes && _journalBytesSinceCheckpoint < _diskInfo.Bytes / 2)) return;
+        _checkpointWanted = false;
         _checkpointing = true;
         _checkpointStartIndex = _core.AppliedIndex;
         _journalBytesSinceCheckpoint = 0;
         var index = _core.AppliedIndex;
         _disksInFlight.Add(index);
         _pendingCapture = new CaptureCheckpoint(index, _core.AppliedEpochAt(index));
-        _disk.Tell(new DiskMirrorActor.WriteDisk(index, _core.Machine.Snapshot(), _generation));
+        _disk.Tell(new DiskMirrorActor.WriteDisk(index, _core.Machine.Freeze(), _generation));
     }
 
     private CaptureCheckpoint? _pendingCapture;
+    private bool _checkpointWanted;
     private const long PacedCheckpointDiskBytes = 16 << 20;
 
     /// <summary>
@@ -451,7 +484,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         DeleteMessages(sequenceNr);
         _diskInfo = new DiskInfo(saved.Index, saved.Written.Bytes, Convert.ToHexString(saved.Written.Digest, 0, 8).ToLowerInvariant(), null);
         _disk.Tell(new DiskMirrorActor.KeepOnly([saved.Index, .. _disksInFlight]));
-        _core.Compact(_directory.Options.RetainInputs);
+        _core.Compact(_directory.Options.RetainInputs, saved.Index);
         if (saved.Install) InstallSaved();
         else _checkpointing = false;
     }
@@ -494,21 +527,28 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private string _digest = "";
     private long _digestIndex = -1;
     private long _nextDigestAtMs = long.MinValue / 2;
+    private bool _digesting;
     private const int DigestCostFactor = 100;
 
+    /// <summary>A status digest of the state at Index, taken off the replica's thread as far as the guest allows, in TookMs.</summary>
+    private sealed record StatusDigestTaken(long Index, string Digest, long TookMs);
+
     /// <summary>
-    /// The guest's digest for `vm show`. Taking it reads the whole state on the replica's thread, and status is polled
-    /// often (every 50 ms by a watching operator or a benchmark): a digest that took d is taken again only after
-    /// 100 d, so it never costs the replica more than 1 % of its time; the answer says at which index it was taken.
+    /// The guest's digest for `vm show`, as last taken, and the index it was taken at. A large state takes seconds to
+    /// read, so the guest freezes it here where it can (cheap for one that shares its state) and it is hashed on the
+    /// thread pool; status is polled often (every 50 ms by a watching operator or a benchmark), so a digest that took
+    /// d is taken again only after 100 d.
     /// </summary>
-    private string StatusDigest()
+    private void MaybeTakeStatusDigest()
     {
-        if (_digestIndex == _core.AppliedIndex || Now < _nextDigestAtMs) return _digest;
+        if (_digesting || _digestIndex == _core.AppliedIndex || Now < _nextDigestAtMs) return;
+        _digesting = true;
+        var index = _core.AppliedIndex;
         var started = Stopwatch.GetTimestamp();
-        _digest = Convert.ToHexString(_core.Guest.Digest(), 0, 8).ToLowerInvariant();
-        _digestIndex = _core.AppliedIndex;
-        _nextDigestAtMs = Now + (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds * DigestCostFactor;
-        return _digest;
+        var digest = _core.Guest.DigestLater();
+        var self = Self;
+        _ = Task.Run(() => self.Tell(new StatusDigestTaken(index, Convert.ToHexString(digest(), 0, 8).ToLowerInvariant(),
+            (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds)));
     }
 
     private ReplicaStatusProto BuildStatus()
@@ -526,7 +566,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         {
             Vm = _vm.Name, Host = _directory.Self, Exists = true, Role = _core.Role.ToString().ToLowerInvariant(), State = state,
             Epoch = _core.Epoch, LastIndex = _core.LastIndex, CommitIndex = _core.CommitIndex, AppliedIndex = _core.AppliedIndex,
-            HashChain = _core.HashHex, Digest = StatusDigest(), DigestIndex = _digestIndex,
+            HashChain = _core.HashHex, Digest = _digest, DigestIndex = _digestIndex,
             VerifiedIndex = _core.VerifiedIndex,
             DiskIndex = _diskInfo.Index, DiskBytes = _diskInfo.Bytes, DiskDigest = _diskInfo.Digest, DiskError = _diskInfo.Error ?? "",
         };

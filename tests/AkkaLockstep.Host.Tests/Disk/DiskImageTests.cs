@@ -1,4 +1,5 @@
 using AkkaLockstep.Host.Disk;
+using AkkaLockstep.Protocol;
 
 namespace AkkaLockstep.Host.Tests.Disk;
 
@@ -19,7 +20,7 @@ public sealed class DiskImageTests : IDisposable
     public void A_disk_reads_back_with_its_index_and_leaves_no_temporary_file()
     {
         var payload = Payload(100_000);
-        var digest = DiskImage.Write(_folder, 42, payload);
+        var digest = DiskImage.Write(_folder, 42, new BytesImage(payload));
         var (index, read) = DiskImage.Read(Path.Combine(_folder, DiskImage.FileName(42)));
         Assert.Equal(42, index);
         Assert.Equal(payload, read);
@@ -30,7 +31,7 @@ public sealed class DiskImageTests : IDisposable
     [Fact]
     public void A_truncated_disk_is_refused()
     {
-        DiskImage.Write(_folder, 1, Payload(5000));
+        DiskImage.Write(_folder, 1, new BytesImage(Payload(5000)));
         var path = Path.Combine(_folder, DiskImage.FileName(1));
         using (var file = new FileStream(path, FileMode.Open)) file.SetLength(file.Length - 1);
         var error = Assert.Throws<InvalidDataException>(() => DiskImage.Read(path));
@@ -40,7 +41,7 @@ public sealed class DiskImageTests : IDisposable
     [Fact]
     public void A_disk_with_one_flipped_bit_fails_its_checksum()
     {
-        DiskImage.Write(_folder, 1, Payload(5000));
+        DiskImage.Write(_folder, 1, new BytesImage(Payload(5000)));
         var path = Path.Combine(_folder, DiskImage.FileName(1));
         var bytes = File.ReadAllBytes(path);
         bytes[DiskImage.HeaderBytes + 1234] ^= 0x10;

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AkkaLockstep.Host.Tests.Replication;
 
-/// <summary>Pieces of full copies travel between hosts over their own TCP connection.</summary>
+/// <summary>Resync traffic (pieces of full copies, their acknowledgements, catch-up entries) travels between hosts over its own TCP connection.</summary>
 public sealed class CopyLinkTests : IAsyncLifetime
 {
     private readonly ConcurrentQueue<PeerEnvelopeProto> _delivered = new();
@@ -83,6 +83,19 @@ public sealed class CopyLinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Acknowledgements_of_a_copy_travel_on_the_same_connection_after_its_pieces()
+    {
+        var ack = new PeerEnvelopeProto { Vm = "db", FromHost = "h1", CopyAck = new CopyAckProto { Epoch = 3, SnapshotIndex = 10, Offset = 1 } };
+        Assert.True(_links.TrySend("h2", Piece(0, [1])));
+        Assert.True(_links.TrySend("h2", ack));
+        await WaitForAsync(() => _delivered.Count == 2, "the piece and the acknowledgement");
+        var received = _delivered.ToArray();
+        Assert.Equal(PeerEnvelopeProto.BodyOneofCase.SnapshotChunk, received[0].BodyCase);
+        Assert.Equal(ack, received[1]);
+        Assert.Equal(0, _serverLog.Count(LogLevel.Warning));
+    }
+
+    [Fact]
     public void A_host_that_announces_no_copy_endpoint_gets_its_pieces_another_way()
     {
         Assert.False(_links.TrySend("h3", Piece(0, [1, 2, 3])));
@@ -105,16 +118,51 @@ public sealed class CopyLinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Catch_up_entries_travel_on_the_copy_connection()
+    {
+        var append = new PeerEnvelopeProto
+        {
+            Vm = "db", FromHost = "h1",
+            Append = new AppendProto { Epoch = 4, PrevIndex = 10, Entries = { new InputProto { Index = 11, Epoch = 4, Command = ByteString.CopyFrom(new byte[300_000]) } } },
+        };
+        Assert.True(_links.TrySend("h2", append));
+        await WaitForAsync(() => _delivered.Count == 1, "the append");
+        Assert.Equal(append, _delivered.Single());
+        Assert.Equal(0, _serverLog.Count(LogLevel.Warning));
+    }
+
+    [Fact]
+    public async Task While_the_peers_copy_port_refuses_connections_messages_go_another_way_until_it_listens_again()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        AnnouncePeer(port);
+        // The first message finds the port closed; after that the link says it is down and the caller uses Akka.Remote.
+        _links.TrySend("h2", Piece(0, [1]));
+        await WaitForAsync(() => !_links.TrySend("h2", Piece(0, [1])), "the link to refuse messages");
+        var delivered = new ConcurrentQueue<PeerEnvelopeProto>();
+        await using var back = new CopyLinkServer(new IPEndPoint(IPAddress.Loopback, port));
+        back.Start(delivered.Enqueue, new ListLogger());
+        // It reconnects by itself, with nothing queued meanwhile.
+        await WaitForAsync(() => _links.TrySend("h2", Piece(7, [7])) && !delivered.IsEmpty, "the link to take messages again");
+        Assert.Equal(7, delivered.First().SnapshotChunk.Offset);
+    }
+
+    [Fact]
     public async Task A_connection_sending_other_peer_messages_is_closed_and_they_are_not_delivered()
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, _server.Port);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        AkkaLockstep.Wire.Framing.FrameEncoder.Write(buffer, new PeerEnvelopeProto { Vm = "db", FromHost = "h9", Append = new AppendProto { Epoch = 99 } });
+        AkkaLockstep.Wire.Framing.FrameEncoder.Write(buffer, new PeerEnvelopeProto { Vm = "db", FromHost = "h9", AppendReply = new AppendReplyProto { Epoch = 99 } });
         AkkaLockstep.Wire.Framing.FrameEncoder.Write(buffer, Piece(0, [1]));
         await tcp.GetStream().WriteAsync(buffer.WrittenMemory);
         await WaitForAsync(() => _serverLog.Count(LogLevel.Warning) == 1, "the warning");
-        Assert.Contains(_serverLog.Entries, e => e.Message.Contains("not a piece of a full copy", StringComparison.Ordinal));
+        Assert.Contains(_serverLog.Entries, e => e.Message.Contains("which is not resync traffic", StringComparison.Ordinal));
         // The server read no further on that connection.
         Assert.Equal(0, await tcp.GetStream().ReadAsync(new byte[1]));
         Assert.Empty(_delivered);

@@ -19,7 +19,7 @@ public sealed class FullCopyTests
         Assert.True(pair.Cores["a"].Simplex);
         for (var i = 0; i < writes; i++)
             Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 2 + i, KvCommand.Put($"k{i}", new byte[40])).Status);
-        pair.Cores["a"].Compact(0);
+        pair.Cores["a"].Compact(0, pair.Cores["a"].AppliedIndex);
         Assert.Null(pair.Cores["a"].LogEntry(2));
         return pair;
     }

@@ -31,6 +31,12 @@ public sealed class PairHarness
     /// <summary>A message this returns true for is lost on the wire.</summary>
     public Func<string, PeerMessage, bool>? Drop;
 
+    /// <summary>What the shell does when a replica asks for a checkpoint now (the name of the replica).</summary>
+    public Action<string>? CheckpointWanted;
+
+    /// <summary>Sees every message a replica sends, with the sender's name, before the wire.</summary>
+    public Action<string, SendToPeer>? Sent;
+
     /// <summary>What the wire delivers instead of a message (damage on the way, a lying peer).</summary>
     public Func<string, PeerMessage, PeerMessage>? Tamper;
 
@@ -87,6 +93,7 @@ public sealed class PairHarness
                     if (AutoPersist) PersistAll(name);
                     break;
                 case SendToPeer send:
+                    Sent?.Invoke(name, send);
                     var to = Cores[name].Peer!;
                     if (!Partitioned && !Down.Contains(to)) _wire.Enqueue((to, send.Message));
                     break;
@@ -101,6 +108,9 @@ public sealed class PairHarness
                     var (renewed, after) = Witness.Renew(renew.Epoch, Cores[name].Incarnation, Now, renew.LeaseMs);
                     Witness = after;
                     Feed(name, new LeaseAnswered(renew.Epoch, renewed, renew.RequestedAtMs));
+                    break;
+                case AkkaLockstep.Protocol.CheckpointWanted:
+                    CheckpointWanted?.Invoke(name);
                     break;
                 case ForceSimplexAnswered answer:
                     ForceAnswers.Add(answer);

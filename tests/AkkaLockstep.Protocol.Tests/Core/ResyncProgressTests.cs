@@ -65,4 +65,62 @@ public sealed class ResyncProgressTests
         Assert.True(a.Duplex);
         Assert.Equal(0, a.PeerLagBytes);
     }
+
+    [Fact]
+    public void A_returning_peer_that_missed_large_inputs_is_sent_at_most_the_byte_window_beyond_one_batch_until_it_answers()
+    {
+        var options = new ReplicaOptions { MaxUnackedBytes = 3000, MaxBatchBytes = 1000 };
+        var pair = new PairHarness(options);
+        Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 1, KvCommand.Put("k0", new byte[10])).Status);
+        pair.Down.Add("b");
+        pair.Advance(700);
+        for (var i = 2; i <= 41; i++) Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, i, KvCommand.Put($"k{i}", new byte[500])).Status);
+
+        // b returns but makes nothing durable: whatever a sends it stays unacknowledged, retransmissions included.
+        pair.AutoPersist = false;
+        var largest = 0L;
+        pair.Tamper = (to, message) =>
+        {
+            if (to == "b" && message is Append { Entries.Count: > 0 } append)
+                largest = Math.Max(largest, append.Entries[^1].Index - pair.Cores["a"].PeerMatchIndex);
+            return message;
+        };
+        pair.Down.Remove("b");
+        pair.Advance(2000);
+        Assert.True(largest > 0, "nothing was sent to the returning peer");
+        // 500-byte inputs plus a little of key and framing each: the window (3000) and one batch (1000) hold under ten.
+        Assert.InRange(largest, 1, 9);
+
+        pair.AutoPersist = true;
+        pair.PersistAll("b");
+        pair.Advance(3000);
+        Assert.True(pair.Cores["a"].Duplex, "the peer did not catch up through the window");
+        Assert.Equal(pair.Cores["a"].HashHex, pair.Cores["b"].HashHex);
+    }
+
+    [Fact]
+    public void Entries_for_a_peer_catching_up_are_resync_traffic_and_a_duplex_pairs_are_not()
+    {
+        var pair = new PairHarness();
+        var sends = new List<(string From, SendToPeer Send)>();
+        var a = pair.Cores["a"];
+        Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 1, KvCommand.Put("k0", new byte[10])).Status);
+        pair.Down.Add("b");
+        pair.Advance(700);
+        for (var i = 2; i <= 11; i++) Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, i, KvCommand.Put($"k{i}", new byte[10])).Status);
+        pair.Down.Remove("b");
+        pair.Sent = (from, send) => sends.Add((from, send));
+        pair.Advance(1000);
+        Assert.True(a.Duplex);
+        var catchUp = sends.Where(s => s.From == "a" && s.Send.Message is Append { Entries.Count: > 0 }).ToList();
+        Assert.NotEmpty(catchUp);
+        Assert.All(catchUp, s => Assert.True(s.Send.Resync, "a catch-up append was not marked as resync traffic"));
+
+        sends.Clear();
+        Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 12, KvCommand.Put("k12", new byte[10])).Status);
+        var steady = sends.Where(s => s.From == "a" && s.Send.Message is Append { Entries.Count: > 0 }).ToList();
+        Assert.NotEmpty(steady);
+        Assert.All(steady, s => Assert.False(s.Send.Resync, "a duplex append was marked as resync traffic"));
+        Assert.All(sends.Where(s => s.Send.Message is AppendReply or Probe), s => Assert.False(s.Send.Resync));
+    }
 }

@@ -77,4 +77,27 @@ public sealed class KvGuestTests
         Assert.NotEqual(guest.Digest(), copy.Digest());
         Assert.Throws<InvalidDataException>(() => copy.Restore(new byte[] { 1, 0 }));
     }
+
+    [Fact]
+    public void A_frozen_image_keeps_the_state_it_was_frozen_at_while_the_guest_goes_on()
+    {
+        var guest = new KvGuest();
+        Run(guest, KvCommand.Put("a", [1, 2, 3]));
+        Run(guest, KvCommand.Put("b", [4]));
+        var before = guest.Snapshot();
+        var machine = new ReplicatedMachine(guest);
+        var machineBefore = machine.Snapshot();
+        var image = guest.Freeze();
+        var machineImage = machine.Freeze();
+        Run(guest, KvCommand.Put("a", [9]));
+        Run(guest, KvCommand.Delete("b"));
+        Run(guest, KvCommand.Put("c", [5]));
+        Assert.Equal(before.Length, image.Length);
+        Assert.Equal(before, image.ToArray());
+        Assert.Equal(machineBefore, machineImage.ToArray());
+        var restored = new ReplicatedMachine(new KvGuest());
+        restored.Restore(machineImage.ToArray());
+        Assert.Equal([1, 2, 3], ((KvGuest)restored.Guest).Entries["a"]);
+        Assert.False(((KvGuest)restored.Guest).Entries.ContainsKey("c"));
+    }
 }

@@ -374,8 +374,9 @@ public sealed class LockstepSimulation
 
     private void Compact(SimReplica replica, ReplicaCore core)
     {
-        replica.Journal.SaveSnapshot(core.CaptureSnapshot());
-        core.Compact(_random.Next(0, 4));
+        var snapshot = core.CaptureSnapshot();
+        replica.Journal.SaveSnapshot(snapshot);
+        core.Compact(_random.Next(0, 4), snapshot.AppliedIndex);
     }
 
     // ---- invariants ----

@@ -9,12 +9,13 @@ using Microsoft.Extensions.Logging;
 namespace AkkaLockstep.Host.Replication.CopyLink;
 
 /// <summary>
-/// Receives the pieces of full copies that peers send this host over plain TCP (length-prefixed
-/// <see cref="PeerEnvelopeProto"/> frames, one piece each) and hands each to <c>deliver</c>. Akka.Remote carries
-/// everything else between replicas; a disk copy of a gigabyte through it moved at tens of MB/s and delayed the
-/// heartbeats queued behind it. Only copy pieces are accepted here; a connection sending anything else, or bytes
-/// that are not frames, is closed with a warning and the others go on. The port is bound at construction, so it
-/// can be announced in the cluster before pieces are accepted.
+/// Receives a returning replica's resync traffic that peers send this host over plain TCP (length-prefixed
+/// <see cref="PeerEnvelopeProto"/> frames): pieces of full copies, their acknowledgements, and the entries a peer
+/// catches up with, and hands each to <c>deliver</c>. Akka.Remote carries the pairs' steady traffic; a gigabyte
+/// through it moved at tens of MB/s and held up the heartbeats queued behind it until the cluster downed the host.
+/// Only those messages are accepted here; a connection sending anything else, or bytes that are not frames, is
+/// closed with a warning and the others go on. The port is bound at construction, so it can be announced in the
+/// cluster before anything is accepted.
 /// </summary>
 public sealed class CopyLinkServer : IAsyncDisposable
 {
@@ -85,6 +86,10 @@ public sealed class CopyLinkServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The messages a copy connection carries: pieces of full copies, their acknowledgements, catch-up entries.</summary>
+    private static bool Carries(PeerEnvelopeProto.BodyOneofCase body) => body is PeerEnvelopeProto.BodyOneofCase.SnapshotChunk
+        or PeerEnvelopeProto.BodyOneofCase.CopyAck or PeerEnvelopeProto.BodyOneofCase.Append;
+
     private async Task ServeAsync(Socket socket)
     {
         var remote = socket.RemoteEndPoint;
@@ -94,9 +99,9 @@ public sealed class CopyLinkServer : IAsyncDisposable
             var reader = new FrameReader<PeerEnvelopeProto>(PipeReader.Create(stream), PeerEnvelopeProto.Parser);
             while (await reader.ReadAsync(_stopping.Token).ConfigureAwait(false) is { } envelope)
             {
-                if (envelope.BodyCase != PeerEnvelopeProto.BodyOneofCase.SnapshotChunk)
+                if (!Carries(envelope.BodyCase))
                 {
-                    _logger!.LogWarning("Copy connection from {Remote} ({Host}) sent a {Body}, not a piece of a full copy: closed",
+                    _logger!.LogWarning("Copy connection from {Remote} ({Host}) sent a {Body}, which is not resync traffic: closed",
                         remote, envelope.FromHost, envelope.BodyCase);
                     return;
                 }

@@ -13,8 +13,9 @@ public sealed class CopyLinks(HostDirectory directory, ILogger logger) : IAsyncD
     private bool _disposed;
 
     /// <summary>
-    /// Queues a piece of a full copy for <paramref name="host"/>. False when that host announces no copy endpoint
-    /// (the caller sends it over Akka.Remote instead). A piece queued may still be lost: the primary resends.
+    /// Queues resync traffic for <paramref name="host"/>. False when that host announces no copy endpoint or the
+    /// connection to it is down: the caller sends it over Akka.Remote instead. A message queued may still be lost;
+    /// the protocol resends.
     /// </summary>
     public bool TrySend(string host, PeerEnvelopeProto envelope)
     {
@@ -33,8 +34,7 @@ public sealed class CopyLinks(HostDirectory directory, ILogger logger) : IAsyncD
             sender = existing;
         }
         if (replaced is not null) _ = replaced.DisposeAsync().AsTask();
-        sender.Send(envelope);
-        return true;
+        return sender.TrySend(envelope);
     }
 
     public async ValueTask DisposeAsync()

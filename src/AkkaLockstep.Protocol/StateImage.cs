@@ -1,0 +1,37 @@
+namespace AkkaLockstep.Protocol;
+
+/// <summary>Takes the next block of a state's bytes.</summary>
+public delegate void BlockWriter(ReadOnlySpan<byte> block);
+
+/// <summary>
+/// A state frozen at one input, laid out exactly as its snapshot bytes, written out later and elsewhere (the disk
+/// writer's thread) while the replica goes on applying inputs. A large state is then neither copied into one array
+/// nor hashed on the replica's thread: on a virtual machine touching a fresh gigabyte alone costs seconds.
+/// </summary>
+public abstract class StateImage
+{
+    public abstract long Length { get; }
+
+    /// <summary>Writes the snapshot bytes in order, a block at a time; safe on any thread, and more than once.</summary>
+    public abstract void WriteTo(BlockWriter write);
+
+    /// <summary>The snapshot bytes in one array (small states, tests, the in-memory copy fallback).</summary>
+    public byte[] ToArray()
+    {
+        var bytes = new byte[Length];
+        var offset = 0;
+        WriteTo(block =>
+        {
+            block.CopyTo(bytes.AsSpan(offset));
+            offset += block.Length;
+        });
+        return bytes;
+    }
+}
+
+/// <summary>An image that already is one array.</summary>
+public sealed class BytesImage(byte[] bytes) : StateImage
+{
+    public override long Length => bytes.Length;
+    public override void WriteTo(BlockWriter write) => write(bytes);
+}
