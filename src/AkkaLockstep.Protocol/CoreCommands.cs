@@ -40,3 +40,9 @@ public sealed record ForceSimplex(object Token) : CoreCommand;
 /// re-protects it). Taken unless this replica is a duplex primary, whose peer is by definition still there.
 /// </summary>
 public sealed record ReplacePeer(string NewPeer) : CoreCommand;
+
+/// <summary>This replica is removed: its VM is no longer protected. It tells its peer (<see cref="Retire"/>).</summary>
+public sealed record Unprotecting : CoreCommand
+{
+    public static readonly Unprotecting Instance = new();
+}

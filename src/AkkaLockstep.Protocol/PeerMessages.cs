@@ -51,3 +51,10 @@ public sealed record SnapshotChunk(long Epoch, long SnapshotIndex, long Snapshot
 /// replica restarted): the primary goes on from Offset.
 /// </summary>
 public sealed record CopyAck(long Epoch, long SnapshotIndex, long Offset, bool Gap) : PeerMessage;
+
+/// <summary>
+/// This replica is being removed because its VM is no longer protected. Its peer is being removed too, but its host
+/// may learn so a moment later: it must not take the silence that follows for a failure, claim an epoch and have the
+/// witness down this host as the loser.
+/// </summary>
+public sealed record Retire(string Incarnation) : PeerMessage;

@@ -24,6 +24,7 @@ public sealed partial class ReplicaCore
         Emit(new Notice($"peer {Peer} is replaced by {newPeer}: its replica is rebuilt from this one"));
         _replacementPutOff = null;
         Peer = newPeer;
+        PeerRetired = false;
         _peerIncarnation = null;
         _peerRepairIncarnation = null;
         ForgetPeerProgress();

@@ -174,6 +174,8 @@ public sealed partial class ReplicaCore
             case PeerReceived { Message: Probe probe }: OnProbe(probe); break;
             case PeerReceived { Message: SnapshotChunk chunk }: OnSnapshotChunk(chunk); break;
             case PeerReceived { Message: CopyAck ack }: OnCopyAck(ack); break;
+            case PeerReceived { Message: Retire retire }: OnPeerRetired(retire); break;
+            case Unprotecting: Emit(new SendToPeer(new Retire(Incarnation))); break;
             case Tick: OnTick(); break;
             case EpochGranted granted: OnEpochGranted(granted.Epoch, granted.RequestedAtMs); break;
             case LeaseAnswered answer: OnLeaseAnswered(answer); break;
@@ -307,6 +309,19 @@ public sealed partial class ReplicaCore
         if (upTo > _log.BaseIndex) _log.CompactTo(upTo, _log.EpochAt(upTo));
     }
 
+    /// <summary>
+    /// The peer said its VM is no longer protected: this replica is on its way out too, so no failover is claimed
+    /// against the peer (a force from the operator still works).
+    /// </summary>
+    public bool PeerRetired { get; private set; }
+
+    private void OnPeerRetired(Retire retire)
+    {
+        if (PeerRetired) return;
+        PeerRetired = true;
+        Emit(new Notice($"{Peer} ({retire.Incarnation}) is removed because this VM is no longer protected: no failover against it"));
+    }
+
     // ---- probing ----
 
     private long _lastProbeMs = long.MinValue / 2;
@@ -321,13 +336,13 @@ public sealed partial class ReplicaCore
     private void OnTick()
     {
         ReleaseHeld();
-        if (Role is ReplicaRole.Primary or ReplicaRole.Secondary && !Solo && !_simplex && _now - _peerHeardMs > _options.PeerTimeoutMs &&
-            (Role == ReplicaRole.Primary || FitToTakeOver))
+        if (Role is ReplicaRole.Primary or ReplicaRole.Secondary && !Solo && !_simplex && !PeerRetired &&
+            _now - _peerHeardMs > _options.PeerTimeoutMs && (Role == ReplicaRole.Primary || FitToTakeOver))
         {
             StartFailover();
             return;
         }
-        if (Role == ReplicaRole.Primary && PeerStalled())
+        if (Role == ReplicaRole.Primary && !PeerRetired && PeerStalled())
         {
             Emit(new Alarm($"{Peer} answers but made nothing durable for {_now - _peerKeptUpMs} ms while entries waited on it " +
                            "(its disk may be full or failing): going on alone"));

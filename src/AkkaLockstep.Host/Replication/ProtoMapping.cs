@@ -64,6 +64,9 @@ public static class ProtoMapping
             case CopyAck k:
                 envelope.CopyAck = new CopyAckProto { Epoch = k.Epoch, SnapshotIndex = k.SnapshotIndex, Offset = k.Offset, Gap = k.Gap };
                 break;
+            case Retire r:
+                envelope.Retire = new RetireProto { Incarnation = r.Incarnation };
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(message), message.GetType().Name);
         }
@@ -88,6 +91,7 @@ public static class ProtoMapping
             envelope.SnapshotChunk.Checksum),
         PeerEnvelopeProto.BodyOneofCase.CopyAck => new CopyAck(envelope.CopyAck.Epoch, envelope.CopyAck.SnapshotIndex,
             envelope.CopyAck.Offset, envelope.CopyAck.Gap),
+        PeerEnvelopeProto.BodyOneofCase.Retire => new Retire(envelope.Retire.Incarnation),
         _ => null,
     };
 

@@ -224,6 +224,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 _log.Warning("truncating the journal of {0} failed (it keeps growing until a later snapshot): {1}", _vm.Name, failure.Cause.Message);
                 break;
             case Unprotect:
+                Execute(_core.Handle(Unprotecting.Instance, Now));
                 _deleting = true;
                 _directory.RemoveLocalReplica(_vm.Name);
                 DeleteDiskFolder();
