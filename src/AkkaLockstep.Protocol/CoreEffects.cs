@@ -13,8 +13,13 @@ public sealed record PersistTruncate(long OpId, long FromIndex) : Effect;
 /// <summary>
 /// Make a copy of the primary's state durable as this replica's new base: the journal must recover it, and no entry
 /// written before it, after a restart. The shell acknowledges it with <see cref="LocalPersisted"/> like any other write.
+/// Durable: the state itself is durable already (the shell's <see cref="CopySink"/> kept it on disk as it arrived; the
+/// snapshot's machine bytes are then empty); null when the shell must write the snapshot's machine bytes.
 /// </summary>
-public sealed record PersistSnapshot(long OpId, ReplicaSnapshot Snapshot) : Effect;
+public sealed record PersistSnapshot(long OpId, ReplicaSnapshot Snapshot, DurableDisk? Durable = null) : Effect;
+
+/// <summary>A state made durable on disk: its SHA-256 and length.</summary>
+public sealed record DurableDisk(byte[] Digest, long Length);
 
 public sealed record SendToPeer(PeerMessage Message) : Effect
 {

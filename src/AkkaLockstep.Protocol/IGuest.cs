@@ -33,6 +33,17 @@ public interface IGuest
     /// <summary>Replaces the full state with a snapshot produced by <see cref="Snapshot"/>.</summary>
     void Restore(ReadOnlySpan<byte> snapshot);
 
+    /// <summary>
+    /// Replaces the full state with the <paramref name="length"/> bytes of a snapshot read from <paramref name="snapshot"/>
+    /// (a full copy on disk). A guest that can build its state as it reads avoids holding the snapshot in memory too.
+    /// </summary>
+    void Restore(Stream snapshot, long length)
+    {
+        var bytes = new byte[length];
+        snapshot.ReadExactly(bytes);
+        Restore(bytes);
+    }
+
     /// <summary>A digest of the full state, equal on two replicas exactly when their states are equal.</summary>
     byte[] Digest();
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace AkkaLockstep.Protocol;
 
 /// <summary>
@@ -14,7 +12,7 @@ namespace AkkaLockstep.Protocol;
 public sealed partial class ReplicaCore
 {
     private OutgoingCopy? _copyOut;
-    private IncomingCopy? _copyIn;
+    private CopySink? _copyIn;
 
     /// <summary>
     /// Opens this replica's newest durable disk for a full copy (null: none yet). Set by the host; without it every
@@ -49,14 +47,11 @@ public sealed partial class ReplicaCore
         public long RewoundTo { get; set; } = -1;
     }
 
-    private sealed class IncomingCopy(long index, byte[] digest, long totalLength)
-    {
-        public long Index { get; } = index;
-        public byte[] Digest { get; } = digest;
-        public byte[] State { get; } = new byte[totalLength];
-        public long Length { get; set; }
-        public IncrementalHash Hash { get; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    }
+    /// <summary>
+    /// Opens where an incoming full copy is kept (index, length, digest): the host's disk file, resumed if an earlier
+    /// try left part of the same copy. Without it copies are kept in memory.
+    /// </summary>
+    public Func<long, long, byte[], CopySink>? IncomingCopies { get; set; }
 
     /// <summary>Bytes of a full copy still to reach the peer (0 when none is under way).</summary>
     private long CopyBytesOwed => _copyOut is { } copy && _peerMatch < copy.Index ? copy.Length - copy.Acked : 0;
@@ -268,62 +263,95 @@ public sealed partial class ReplicaCore
             // Damaged on the way or by the sender: not taken; the primary goes on from what this replica holds.
             Emit(new Alarm($"a piece of the full copy from {Peer} (offset {chunk.Offset}, {chunk.Data.Length} bytes) failed its " +
                            "checksum; asking for it again"));
-            var held = _copyIn is { } partial && partial.Index == chunk.SnapshotIndex ? partial.Length : 0;
+            var held = _copyIn is { } partial && partial.Index == chunk.SnapshotIndex ? partial.Held : 0;
             Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, held, true)));
             return;
         }
         if (_copyIn is null || _copyIn.Index != chunk.SnapshotIndex || !_copyIn.Digest.AsSpan().SequenceEqual(chunk.Digest) ||
-            _copyIn.State.Length != chunk.TotalLength)
+            _copyIn.Length != chunk.TotalLength)
         {
-            // A copy of another state: start it if this is its beginning, otherwise ask for its beginning.
-            _copyIn?.Hash.Dispose();
-            _copyIn = null;
-            if (chunk.Offset != 0)
-            {
-                Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, 0, true)));
-                return;
-            }
-            _copyIn = new IncomingCopy(chunk.SnapshotIndex, chunk.Digest, chunk.TotalLength);
+            // A copy of another state: open where it is kept (what an earlier try left of it, if anything).
+            _copyIn?.Dispose();
+            _copyIn = OpenIncomingCopy(chunk);
         }
         var copy = _copyIn;
-        if (chunk.Offset != copy.Length)
+        if (chunk.Offset != copy.Held || copy.Held == copy.Length)
         {
-            // A piece again (a resend) or after a gap (one was lost): say where this copy stands.
-            Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, copy.Length, chunk.Offset > copy.Length)));
+            // A piece again (a resend), after a gap (one was lost), or of a copy an earlier try already held in part or
+            // whole: say where it stands.
+            Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, copy.Held, chunk.Offset > copy.Held)));
+            if (copy.Held == copy.Length) CompleteIncomingCopy(copy, chunk.SnapshotEpoch);
             return;
         }
-        chunk.Data.Span.CopyTo(copy.State.AsSpan((int)copy.Length));
-        copy.Hash.AppendData(chunk.Data.Span);
-        copy.Length += chunk.Data.Length;
-        Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, copy.Length, false)));
-        if (copy.Length < copy.State.Length) return;
-        _copyIn = null;
-        var digest = copy.Hash.GetHashAndReset();
-        copy.Hash.Dispose();
-        if (!digest.AsSpan().SequenceEqual(chunk.Digest))
+        copy.Append(chunk.Data.Span);
+        if (copy.Problem is { } problem)
         {
-            Emit(new Alarm($"a full copy from {Peer} at index {chunk.SnapshotIndex} failed its checksum; asking for it again"));
+            // The disk cannot keep it (full, failing): this copy starts again in memory, and is written when installed.
+            Emit(new Alarm($"the full copy from {Peer} at index {copy.Index} cannot be kept on disk ({problem}); it starts again in memory"));
+            _copyInMemoryIndex = copy.Index;
+            copy.Dispose();
+            _copyIn = null;
             Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, 0, true)));
             return;
         }
-        InstallFullCopy(chunk.SnapshotIndex, chunk.SnapshotEpoch, copy.State);
+        Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, copy.Held, false)));
+        if (copy.Held == copy.Length) CompleteIncomingCopy(copy, chunk.SnapshotEpoch);
+    }
+
+    private void CompleteIncomingCopy(CopySink copy, long snapshotEpoch)
+    {
+        _copyIn = null;
+        if (!copy.Verify())
+        {
+            copy.Dispose();
+            Emit(new Alarm($"a full copy from {Peer} at index {copy.Index} failed its checksum; asking for it again"));
+            Emit(new SendToPeer(new CopyAck(Epoch, copy.Index, 0, true)));
+            return;
+        }
+        InstallFullCopy(copy.Index, snapshotEpoch, copy);
+    }
+
+    /// <summary>A copy the disk could not keep: received in memory when sent again.</summary>
+    private long _copyInMemoryIndex = -1;
+
+    private CopySink OpenIncomingCopy(SnapshotChunk chunk)
+    {
+        if (IncomingCopies is { } open && chunk.SnapshotIndex != _copyInMemoryIndex)
+        {
+            try
+            {
+                return open(chunk.SnapshotIndex, chunk.TotalLength, chunk.Digest);
+            }
+            catch (IOException e)
+            {
+                Emit(new Alarm($"the full copy from {Peer} at index {chunk.SnapshotIndex} cannot be kept on disk ({e.Message}); " +
+                               "it is received in memory"));
+            }
+        }
+        return new MemoryCopySink(chunk.SnapshotIndex, chunk.TotalLength, chunk.Digest);
     }
 
     /// <summary>Largest state a full copy may announce: a peer announcing more is lying or broken.</summary>
     public const long MaxCopyBytes = 2_000_000_000;
 
-    private void InstallFullCopy(long index, long epoch, byte[] state)
+    private void InstallFullCopy(long index, long epoch, CopySink copy)
     {
         var durableBefore = Math.Min(DurableIndex, AppliedIndex);
         try
         {
-            _machine.Restore(state);
+            using var state = copy.OpenState();
+            _machine.Restore(state, copy.Length);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IOException)
         {
+            copy.Dispose();
             Emit(new Alarm($"a full copy from {Peer} at index {index} could not be installed: {e.Message}"));
             return;
         }
+        // Kept on disk as it arrived, it is made durable in place and not written again; otherwise the shell writes it.
+        var durable = copy.MakeDurable() ? new DurableDisk(copy.Digest, copy.Length) : null;
+        var machine = durable is not null ? [] : copy is MemoryCopySink memory ? memory.State : _machine.Snapshot();
+        copy.Dispose();
         _log.ResetTo(index, epoch);
         // Writes still pending were of entries the copy replaces: they no longer make anything durable.
         foreach (var pending in _ops)
@@ -339,8 +367,8 @@ public sealed partial class ReplicaCore
         VerifiedIndex = index;
         var op = new PendingOp(_nextOpId++, OpKind.Snapshot, index, 0, 0);
         _ops.Enqueue(op);
-        Emit(new PersistSnapshot(op.Id, new ReplicaSnapshot(Epoch, index, epoch, state, [])));
-        Emit(new Notice($"installed a full copy of {Peer}'s state at index {index} ({state.Length} bytes)"));
+        Emit(new PersistSnapshot(op.Id, new ReplicaSnapshot(Epoch, index, epoch, machine, []), durable));
+        Emit(new Notice($"installed a full copy of {Peer}'s state at index {index} ({copy.Length} bytes)"));
         _replyOwed = true;
         AckAndApply();
     }

@@ -286,6 +286,7 @@ public sealed partial class ReplicaCore
         _peerHeardMs = _now;
         _lastCheckSent = 0;
         DropCopyOut();
+        _copyIn?.Dispose();
         _copyIn = null;
     }
 

@@ -96,18 +96,25 @@ public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = Replicat
         }
     }
 
-    public void Restore(byte[] snapshot)
+    public void Restore(byte[] snapshot) => Restore(new MemoryStream(snapshot, 0, snapshot.Length, writable: false, publiclyVisible: true),
+        snapshot.Length);
+
+    /// <summary>Restores the <paramref name="length"/> bytes of a snapshot read from <paramref name="snapshot"/>.</summary>
+    public void Restore(Stream snapshot, long length)
     {
-        using var stream = new MemoryStream(snapshot, writable: false);
-        using var reader = new BinaryReader(stream);
+        var start = snapshot.Position;
+        using var reader = new BinaryReader(snapshot, System.Text.Encoding.UTF8, leaveOpen: true);
         var applied = reader.ReadInt64();
         var hash = reader.ReadBytes(32);
         var sessions = SessionTable.ReadFrom(reader);
-        var length = reader.ReadInt32();
-        if (length < 0 || length != snapshot.Length - stream.Position)
-            throw new InvalidDataException($"the guest state announces {length} bytes, the snapshot holds {snapshot.Length - stream.Position}");
-        // Read in place: a copy of a large state would cost as much again.
-        Guest.Restore(snapshot.AsSpan((int)stream.Position, length));
+        var guestLength = reader.ReadInt32();
+        var left = length - (snapshot.Position - start);
+        if (guestLength < 0 || guestLength != left)
+            throw new InvalidDataException($"the guest state announces {guestLength} bytes, the snapshot holds {left}");
+        // A snapshot in memory is read in place (a copy of a large state would cost as much again); one on disk is streamed.
+        if (snapshot is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+            Guest.Restore(buffer.AsSpan((int)snapshot.Position, guestLength));
+        else Guest.Restore(snapshot, guestLength);
         AppliedIndex = applied;
         Hash = new HashChain(hash);
         Sessions = sessions;

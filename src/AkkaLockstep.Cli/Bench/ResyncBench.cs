@@ -26,8 +26,11 @@ public sealed record ResyncPacing(double SteadyP99Ms, double ResyncP99Ms, int St
     public double Ratio => SteadyP99Ms > 0 ? Math.Round(ResyncP99Ms / SteadyP99Ms, 2) : 0;
 }
 
+/// <param name="FullCopyMbPerS">The full copy with nothing else running: from the primary first seeing its peer resync to duplex.</param>
+/// <param name="FullCopyUnderLoadMbPerS">The same while the probe load writes, which shares the machine with the copy.</param>
 public sealed record ResyncReport(IReadOnlyList<IncrementalResync> Incremental, double? FullCopyMbPerS, int FullCopyMb,
-    double? FullCopySeconds, ResyncPacing? FullCopyPacing, int Sessions, int Cores, string Date);
+    double? FullCopySeconds, double? FullCopyUnderLoadMbPerS, double? FullCopyUnderLoadSeconds, ResyncPacing? FullCopyPacing,
+    int Sessions, int Cores, string Date);
 
 /// <summary>
 /// `lockstep bench resync`: how long a returning replica takes to be duplex again. Each run kills the secondary's
@@ -56,29 +59,34 @@ public static class ResyncBench
             foreach (var missed in settings.Missed)
             {
                 var (seconds, catchUp, pacing) = await MissAndReturnAsync(cluster, $"resync-{missed}", missed, ValueBytes, settings.Sessions, progress, ct);
-                incremental.Add(new IncrementalResync(missed, seconds, catchUp, pacing));
+                incremental.Add(new IncrementalResync(missed, seconds, catchUp, pacing!));
                 await progress.WriteLineAsync($"incremental: {missed:N0} missed writes, duplex {seconds:0.0} s after the restart" +
-                                              (catchUp is { } c ? $" ({c:0.0} s catching up)" : "") + "; " + Describe(pacing));
+                                              (catchUp is { } c ? $" ({c:0.0} s catching up)" : "") + "; " + Describe(pacing!));
             }
         }, ct);
 
-        double? fullSeconds = null;
+        double? fullSeconds = null, loadedSeconds = null;
         ResyncPacing? fullPacing = null;
         if (settings.FullCopyMb > 0)
         {
-            // Snapshots every 64 inputs and nothing retained behind them: the returning replica needs a full copy.
+            // Snapshots every 64 inputs and nothing retained behind them: the returning replica needs a full copy. Once
+            // alone (its throughput), once with the probe load writing (the clients' latency meanwhile).
             await WithClusterAsync(context, settings, ["--snapshot-every", "64", "--retain-inputs", "0"], async cluster =>
             {
-                var (seconds, catchUp, pacing) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
-                    Math.Min(settings.Sessions, 4), progress, ct);
+                var (seconds, catchUp, _) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
+                    Math.Min(settings.Sessions, 4), progress, ct, probe: false);
                 fullSeconds = catchUp ?? seconds;
-                fullPacing = pacing;
-                await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {fullSeconds:0.0} s; {Describe(pacing)}");
+                await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {fullSeconds:0.0} s with no client load");
+                (seconds, catchUp, fullPacing) = await MissAndReturnAsync(cluster, "resync-full-load", settings.FullCopyMb, FullCopyValueBytes,
+                    Math.Min(settings.Sessions, 4), progress, ct, probe: true);
+                loadedSeconds = catchUp ?? seconds;
+                await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {loadedSeconds:0.0} s under the probe load; {Describe(fullPacing!)}");
             }, ct);
         }
 
-        var report = new ResyncReport(incremental, fullSeconds is > 0 ? Math.Round(settings.FullCopyMb * 1.048576 / fullSeconds.Value, 1) : null,
-            settings.FullCopyMb, fullSeconds, fullPacing, settings.Sessions, Environment.ProcessorCount, DateTime.UtcNow.ToString("yyyy-MM-dd"));
+        double? Rate(double? seconds) => seconds is > 0 ? Math.Round(settings.FullCopyMb * 1.048576 / seconds.Value, 1) : null;
+        var report = new ResyncReport(incremental, Rate(fullSeconds), settings.FullCopyMb, fullSeconds, Rate(loadedSeconds), loadedSeconds,
+            fullPacing, settings.Sessions, Environment.ProcessorCount, DateTime.UtcNow.ToString("yyyy-MM-dd"));
         if (settings.Json) await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, Output.CliJson.Options));
         else
         {
@@ -87,7 +95,8 @@ public static class ResyncBench
                 await context.Output.WriteLineAsync($"{r.Missed,10:N0} {r.Seconds,12:0.0} {(r.CatchUpSeconds is { } c ? c.ToString("0.0") : "-"),11} " +
                                                     $"{r.Pacing.SteadyP99Ms,8:0.0} ms {r.Pacing.ResyncP99Ms,8:0.0} ms");
             if (report.FullCopyMbPerS is { } rate)
-                await context.Output.WriteLineAsync($"full copy of {settings.FullCopyMb} MiB: {rate:0.0} MB/s; {Describe(report.FullCopyPacing!)}");
+                await context.Output.WriteLineAsync($"full copy of {settings.FullCopyMb} MiB: {rate:0.0} MB/s alone, " +
+                                                    $"{report.FullCopyUnderLoadMbPerS:0.0} MB/s under the probe load; {Describe(report.FullCopyPacing!)}");
         }
         return 0;
     }
@@ -119,17 +128,21 @@ public static class ResyncBench
     /// <returns>
     /// Seconds from the restart to duplex, and from the first sight of the catch-up to duplex; the probe load's latency.
     /// </returns>
-    private static async Task<(double Seconds, double? CatchUp, ResyncPacing Pacing)> MissAndReturnAsync(LocalClusterAccess cluster,
-        string vm, int writes, int valueBytes, int sessions, TextWriter progress, CancellationToken ct)
+    private static async Task<(double Seconds, double? CatchUp, ResyncPacing? Pacing)> MissAndReturnAsync(LocalClusterAccess cluster,
+        string vm, int writes, int valueBytes, int sessions, TextWriter progress, CancellationToken ct, bool probe = true)
     {
         await cluster.ProtectFreshAsync(vm, ["h1", Secondary], "duplex", ct);
         await using var probeClient = cluster.NewClient(TimeSpan.FromSeconds(60));
-        await using var probe = new LatencyProbe(probeClient, vm, ProbeSessions);
-        // The fresh VM's first writes (connections, code paths run for the first time) are not its steady state.
-        await Task.Delay(WarmUp, ct);
-        var steadyFrom = LatencyProbe.Now;
-        await Task.Delay(SteadyWindow, ct);
-        var steady = probe.P99Between(steadyFrom, LatencyProbe.Now);
+        await using var load = probe ? new LatencyProbe(probeClient, vm, ProbeSessions) : null;
+        var steady = (P99Ms: 0.0, Writes: 0);
+        if (load is not null)
+        {
+            // The fresh VM's first writes (connections, code paths run for the first time) are not its steady state.
+            await Task.Delay(WarmUp, ct);
+            var steadyFrom = LatencyProbe.Now;
+            await Task.Delay(SteadyWindow, ct);
+            steady = load.P99Between(steadyFrom, LatencyProbe.Now);
+        }
         await cluster.KillAsync(Secondary, ct);
         await progress.WriteLineAsync($"{vm}: {Secondary} killed; writing {writes:N0} inputs of {valueBytes:N0} bytes to the primary alone…");
         await using (var client = cluster.NewClient(TimeSpan.FromSeconds(60)))
@@ -153,9 +166,13 @@ public static class ResyncBench
             await Task.Delay(50, ct);
         }
         var seconds = clock.Elapsed.TotalSeconds;
-        var resync = probe.P99Between(resyncFrom ?? restartedAt, LatencyProbe.Now);
-        var pacing = new ResyncPacing(steady.P99Ms, resync.P99Ms, steady.Writes, resync.Writes, probe.Errors);
-        await probe.DisposeAsync();
+        ResyncPacing? pacing = null;
+        if (load is not null)
+        {
+            var resync = load.P99Between(resyncFrom ?? restartedAt, LatencyProbe.Now);
+            pacing = new ResyncPacing(steady.P99Ms, resync.P99Ms, steady.Writes, resync.Writes, load.Errors);
+            await load.DisposeAsync();
+        }
         await cluster.UnprotectAsync(vm, ct);
         return (Math.Round(seconds, 2), resyncSeen is { } seen ? Math.Round(seconds - seen, 2) : null, pacing);
     }

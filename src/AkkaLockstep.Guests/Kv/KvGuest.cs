@@ -60,7 +60,7 @@ public sealed class KvGuest : IGuest
 
         public override void WriteTo(BlockWriter write)
         {
-            Span<byte> header = stackalloc byte[4];
+            var header = new byte[4];
             BinaryPrimitives.WriteInt32LittleEndian(header, entries.Length);
             write(header);
             foreach (var (key, value) in entries)
@@ -87,6 +87,38 @@ public sealed class KvGuest : IGuest
             map[key] = ReadBlock(snapshot, ref offset).ToArray();
         }
         if (offset != snapshot.Length) throw new InvalidDataException("kv snapshot has trailing bytes");
+        _map = map;
+    }
+
+    /// <summary>Builds the map while reading: a copy on disk is never held in memory beside the state made from it.</summary>
+    public void Restore(Stream snapshot, long length)
+    {
+        var map = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        var left = length;
+        var header = new byte[4];
+        int ReadLength()
+        {
+            if (left < 4) throw new InvalidDataException("kv snapshot is truncated");
+            snapshot.ReadExactly(header);
+            left -= 4;
+            return BinaryPrimitives.ReadInt32LittleEndian(header);
+        }
+        byte[] ReadBlock()
+        {
+            var size = ReadLength();
+            if (size < 0 || size > left) throw new InvalidDataException("kv snapshot is corrupt");
+            var block = new byte[size];
+            snapshot.ReadExactly(block);
+            left -= size;
+            return block;
+        }
+        var count = ReadLength();
+        for (var i = 0; i < count; i++)
+        {
+            var key = Encoding.UTF8.GetString(ReadBlock());
+            map[key] = ReadBlock();
+        }
+        if (left != 0) throw new InvalidDataException("kv snapshot has trailing bytes");
         _map = map;
     }
 

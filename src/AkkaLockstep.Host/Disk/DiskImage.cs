@@ -31,12 +31,8 @@ public static class DiskImage
         using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
-            var header = new byte[HeaderBytes];
-            Magic.CopyTo(header, 0);
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), index);
-            BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), image.Length);
             // The digest goes into the header once the payload is written.
-            file.Write(header);
+            file.Write(Header(index, image.Length, new byte[32]));
             var written = 0L;
             image.WriteTo(block =>
             {
@@ -71,16 +67,36 @@ public static class DiskImage
         return (index, payload);
     }
 
+    /// <summary>The header of the disk at <paramref name="index"/> whose payload has <paramref name="length"/> bytes and SHA-256 <paramref name="digest"/>.</summary>
+    public static byte[] Header(long index, long length, byte[] digest)
+    {
+        var header = new byte[HeaderBytes];
+        Magic.CopyTo(header, 0);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(8), index);
+        BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(16), length);
+        digest.CopyTo(header, 24);
+        return header;
+    }
+
     /// <summary>The applied index, payload length and payload SHA-256 a disk file's header announces.</summary>
     /// <exception cref="InvalidDataException">Not a disk file, or its length differs from what the header announces.</exception>
     public static (long Index, long Length, byte[] Digest) ReadHeader(ReadOnlySpan<byte> header, long fileLength, string path)
+    {
+        var (index, length, digest) = ParseHeader(header, path);
+        if (length != fileLength - HeaderBytes)
+            throw new InvalidDataException($"{path} is truncated or damaged: the header announces {length} bytes, the file holds {fileLength - HeaderBytes}");
+        return (index, length, digest);
+    }
+
+    /// <summary>What a header announces, whatever the file holds after it (a copy still arriving holds less).</summary>
+    /// <exception cref="InvalidDataException">Not a disk file's header.</exception>
+    public static (long Index, long Length, byte[] Digest) ParseHeader(ReadOnlySpan<byte> header, string path)
     {
         if (header.Length < HeaderBytes || !header[..8].SequenceEqual(Magic))
             throw new InvalidDataException($"{path} is not a disk file (bad or truncated header)");
         var index = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
         var length = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
-        if (length < 0 || length > Array.MaxLength || length != fileLength - HeaderBytes)
-            throw new InvalidDataException($"{path} is truncated or damaged: the header announces {length} bytes, the file holds {fileLength - HeaderBytes}");
+        if (length < 0 || length > Array.MaxLength) throw new InvalidDataException($"{path} announces an impossible length ({length} bytes)");
         return (index, length, header.Slice(24, 32).ToArray());
     }
 }

@@ -51,8 +51,9 @@ public sealed class DiskMirrorActor : ReceiveActor
         {
             if (!Directory.Exists(folder)) return;
             var names = keep.Indexes.Select(DiskImage.FileName).ToHashSet();
+            // A copy still arriving is the copy's to keep or replace.
             foreach (var file in Directory.EnumerateFiles(folder, "disk-*"))
-                if (!names.Contains(Path.GetFileName(file))) TryDelete(file);
+                if (!names.Contains(Path.GetFileName(file)) && !DiskFileCopySink.IsPartial(file)) TryDelete(file);
         });
     }
 

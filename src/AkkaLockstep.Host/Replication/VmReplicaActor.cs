@@ -68,6 +68,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             (ulong)Random.Shared.NextInt64(), new ReplicaOptions { WitnessRestartHoldMs = WitnessActor.MaxLeaseMs });
         _disk = Context.ActorOf(DiskMirrorActor.Props(DiskFolder));
         _core.DurableState = OpenNewestDisk;
+        _core.IncomingCopies = (index, length, digest) => DiskFileCopySink.Open(DiskFolder, index, length, digest);
     }
 
     /// <summary>The newest durable disk, for a full copy to the peer (none before the first checkpoint, or when it was lost).</summary>
@@ -381,8 +382,16 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
         _install = copy;
         _heldPersisted = 0;
         _generation++;
-        _disksInFlight.Add(copy.Snapshot.AppliedIndex);
-        _disk.Tell(new DiskMirrorActor.WriteDisk(copy.Snapshot.AppliedIndex, new BytesImage(copy.Snapshot.Machine), _generation));
+        var index = copy.Snapshot.AppliedIndex;
+        // Received straight into its disk file, that file is the disk already; unless a checkpoint at the same index is
+        // still being written (a diverged replica's), whose file would replace it: then the copy is written after it.
+        var inFlight = _disksInFlight.Contains(index);
+        _disksInFlight.Add(index);
+        if (copy.Durable is { } durable && !inFlight)
+            DiskWritten(new DiskMirrorActor.DiskWritten(index, DiskImage.FileName(index), DiskImage.HeaderBytes + durable.Length,
+                durable.Digest, _generation));
+        else _disk.Tell(new DiskMirrorActor.WriteDisk(index, copy.Durable is null ? new BytesImage(copy.Snapshot.Machine) : _core.Machine.Freeze(),
+            _generation));
     }
 
     private void InstallSaved()

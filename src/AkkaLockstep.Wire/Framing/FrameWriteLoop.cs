@@ -13,6 +13,9 @@ public static class FrameWriteLoop
     /// <summary>A batch is sent once it reaches this size even if more messages are waiting.</summary>
     public const int BatchBytes = 256 * 1024;
 
+    /// <summary>Largest buffer kept between batches: a batch plus a megabyte piece of a full copy.</summary>
+    private const int KeptBufferBytes = 4 << 20;
+
     /// <summary>
     /// Runs until the channel is completed (then returns) or the stream fails (then throws). A message that cannot
     /// be framed (over the size limit) is handed to <paramref name="onUnwritable"/> and skipped.
@@ -38,8 +41,9 @@ public static class FrameWriteLoop
             }
             if (buffer.WrittenCount == 0) continue;
             await output.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-            // Keep the buffer for the next batch unless one huge frame blew it up.
-            if (buffer.Capacity > 2 * BatchBytes) buffer = new ArrayBufferWriter<byte>(16 * 1024);
+            // Keep the buffer for the next batch (a connection carrying megabyte pieces would otherwise allocate one
+            // per piece) unless one huge frame blew it up.
+            if (buffer.Capacity > KeptBufferBytes) buffer = new ArrayBufferWriter<byte>(16 * 1024);
             else buffer.ResetWrittenCount();
         }
     }

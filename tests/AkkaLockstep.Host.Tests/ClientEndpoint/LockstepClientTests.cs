@@ -341,7 +341,7 @@ public sealed class LockstepClientTests
         };
         await using var server = await TestServers.StartAsync(handler);
         handler.Primary = server.Endpoint();
-        var options = TestServers.FastOptions(server.Endpoint()) with { RequestTimeout = TimeSpan.FromMilliseconds(300) };
+        var options = TestServers.FastOptions(server.Endpoint()) with { RequestTimeout = TimeSpan.FromSeconds(1) };
         await using var client = new LockstepClient(options);
         var session = client.OpenSession("vm1");
 

@@ -212,4 +212,32 @@ public sealed class DurableCopyTests
         AssertIdenticalDuplex(pair);
         Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{asked} at index {asked}", StringComparison.Ordinal));
     }
+
+    /// <summary>A disk that fills up after <paramref name="room"/> bytes of the copy.</summary>
+    private sealed class FillingSink(long index, long length, byte[] digest, long room) : MemoryCopySink(index, length, digest)
+    {
+        protected override void Store(long offset, ReadOnlySpan<byte> piece)
+        {
+            if (offset + piece.Length > room) Problem = "No space left on device";
+            base.Store(offset, piece);
+        }
+    }
+
+    [Fact]
+    public void A_copy_the_disk_cannot_keep_is_alarmed_and_received_again_in_memory()
+    {
+        var (pair, diskIndex) = AwayWithDisk(30, 20, (i, s) => new FakeDisk(i, s));
+        var opened = 0;
+        pair.Cores["b"].IncomingCopies = (index, length, digest) =>
+        {
+            opened++;
+            return new FillingSink(index, length, digest, room: 300);
+        };
+        pair.Down.Remove("b");
+        pair.Advance(3000);
+        AssertIdenticalDuplex(pair);
+        Assert.Equal(1, opened);
+        Assert.Contains(pair.Alarms, m => m.Contains($"the full copy from a at index {diskIndex} cannot be kept on disk (No space left on device); " +
+                                                     "it starts again in memory", StringComparison.Ordinal));
+    }
 }

@@ -100,4 +100,32 @@ public sealed class KvGuestTests
         Assert.Equal([1, 2, 3], ((KvGuest)restored.Guest).Entries["a"]);
         Assert.False(((KvGuest)restored.Guest).Entries.ContainsKey("c"));
     }
+
+    [Fact]
+    public void A_snapshot_streamed_from_disk_restores_the_same_state_and_damage_is_refused_as_from_memory()
+    {
+        var guest = new KvGuest();
+        Run(guest, KvCommand.Put("a", [1, 2, 3]));
+        Run(guest, KvCommand.Put("b", new byte[70_000]));
+        Run(guest, KvCommand.Put("c", []));
+        var snapshot = guest.Snapshot();
+        // Not a MemoryStream: the stream path, as from a copy on disk.
+        var streamed = new KvGuest();
+        using (var stream = new BufferedStream(new MemoryStream(snapshot)))
+            ((IGuest)streamed).Restore(stream, snapshot.Length);
+        Assert.Equal(guest.Digest(), streamed.Digest());
+
+        foreach (var damaged in new[] { snapshot[..^1], snapshot.Append((byte)0).ToArray(), new byte[] { 1, 0 } })
+        {
+            using var stream = new BufferedStream(new MemoryStream(damaged));
+            Assert.ThrowsAny<Exception>(() => ((IGuest)new KvGuest()).Restore(stream, damaged.Length));
+            Assert.Throws<InvalidDataException>(() => new KvGuest().Restore(damaged));
+        }
+        var machine = new ReplicatedMachine(guest);
+        var image = machine.Snapshot();
+        var restored = new ReplicatedMachine(new KvGuest());
+        using (var stream = new BufferedStream(new MemoryStream(image))) restored.Restore(stream, image.Length);
+        Assert.Equal(guest.Digest(), restored.Guest.Digest());
+        Assert.Equal(machine.AppliedIndex, restored.AppliedIndex);
+    }
 }

@@ -42,6 +42,9 @@ public sealed class LockstepSimulation
     public long EndTimeMs => _now;
     public int Crashes { get; private set; }
     public int FullCopies { get; private set; }
+
+    /// <summary>Incoming copies a restarted replica took up from its partial copy instead of from the start.</summary>
+    public int ResumedCopies { get; private set; }
     public long MaxEpoch { get; private set; }
 
     private sealed class SimReplica(string name)
@@ -54,6 +57,47 @@ public sealed class LockstepSimulation
         public long LastCompletionAt { get; set; }
         public long CheckedApplied { get; set; }
         public long DownUntil { get; set; }
+        /// <summary>What survives a crash of an incoming full copy: the replica's partial copy file.</summary>
+        public SimPartialCopy? PartialCopy { get; set; }
+        /// <summary>The index of a copy whose partial file a crash left garbage in: its checksum alarm is expected.</summary>
+        public long DamagedCopyIndex { get; set; } = -1;
+    }
+
+    /// <summary>A partial copy file: which copy, and the bytes written to it in order.</summary>
+    private sealed class SimPartialCopy(long index, long length, byte[] digest)
+    {
+        public long Index { get; } = index;
+        public long Length { get; } = length;
+        public byte[] Digest { get; } = digest;
+        public List<byte> Bytes { get; } = [];
+    }
+
+    /// <summary>An incoming copy kept in the replica's simulated partial copy file, taken up again after a crash.</summary>
+    private sealed class SimCopySink : MemoryCopySink
+    {
+        private readonly SimReplica _replica;
+        private SimPartialCopy _file;
+
+        public SimCopySink(SimReplica replica, long index, long length, byte[] digest, Action resumed) : base(index, length, digest)
+        {
+            _replica = replica;
+            if (replica.PartialCopy is { } left && left.Index == index && left.Length == length && left.Digest.AsSpan().SequenceEqual(digest))
+            {
+                _file = left;
+                if (left.Bytes.Count > 0) resumed();
+                ResumeInMemory(left.Bytes.ToArray());
+            }
+            else replica.PartialCopy = _file = new SimPartialCopy(index, length, digest);
+        }
+
+        protected override void Store(long offset, ReadOnlySpan<byte> piece)
+        {
+            if (offset != _file.Bytes.Count) throw new InvalidOperationException($"a piece at {offset} stored after {_file.Bytes.Count} bytes");
+            _file.Bytes.AddRange(piece.ToArray());
+            base.Store(offset, piece);
+        }
+
+        protected override void Discard() => _replica.PartialCopy = null;
     }
 
     private sealed class SimClient(int id, Guid session)
@@ -125,6 +169,7 @@ public sealed class LockstepSimulation
                 SnapshotChunkBytes = 8 + _random.Next(64), CopyWindowBytes = 16 + _random.Next(256), CopyStallMs = 100 + _random.Next(900),
             });
         replica.Journal.ReplayInto(core);
+        core.IncomingCopies = (index, length, digest) => new SimCopySink(replica, index, length, digest, () => ResumedCopies++);
         replica.Core = core;
         replica.CheckedApplied = 0;
         replica.LastCompletionAt = _now;
@@ -137,6 +182,16 @@ public sealed class LockstepSimulation
         Log($"crash {replica.Name}");
         replica.Core = null;
         replica.DownUntil = _now + _random.Next(20, 400);
+        // A machine crash may cut the last write to a partial copy short or leave garbage in it; the copy's digest finds out.
+        if (replica.PartialCopy is { Bytes.Count: > 0 } partial && _random.Next(4) == 0)
+        {
+            if (_random.Next(2) == 0) partial.Bytes.RemoveRange(partial.Bytes.Count - 1, 1);
+            else
+            {
+                partial.Bytes[_random.Next(partial.Bytes.Count)] ^= 0x5a;
+                replica.DamagedCopyIndex = partial.Index;
+            }
+        }
     }
 
     private void Feed(SimReplica replica, CoreCommand command)
@@ -206,6 +261,11 @@ public sealed class LockstepSimulation
                     set.Add(replica.Core!.Incarnation);
                     if (set.Count > 1) Violation($"two primaries in epoch {changed.Epoch}: {string.Join(", ", set)}");
                     MaxEpoch = Math.Max(MaxEpoch, changed.Epoch);
+                    break;
+                case Alarm alarm when alarm.Message.EndsWith($"at index {replica.DamagedCopyIndex} failed its checksum; asking for it again",
+                    StringComparison.Ordinal):
+                    Log($"{replica.Name} refuses the partial copy a crash damaged: {alarm.Message}");
+                    replica.DamagedCopyIndex = -1;
                     break;
                 case Alarm alarm:
                     Violation($"alarm on {replica.Name}: {alarm.Message}");

@@ -96,7 +96,7 @@ public sealed class CopyLinkServer : IAsyncDisposable
         try
         {
             await using var stream = new NetworkStream(socket, ownsSocket: true);
-            var reader = new FrameReader<PeerEnvelopeProto>(PipeReader.Create(stream), PeerEnvelopeProto.Parser);
+            var reader = new FrameReader<PeerEnvelopeProto>(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024)), PeerEnvelopeProto.Parser);
             while (await reader.ReadAsync(_stopping.Token).ConfigureAwait(false) is { } envelope)
             {
                 if (!Carries(envelope.BodyCase))

@@ -1,0 +1,149 @@
+using AkkaLockstep.Protocol;
+using Microsoft.Win32.SafeHandles;
+
+namespace AkkaLockstep.Host.Disk;
+
+/// <summary>
+/// A full copy received straight into the replica's disk file: <c>disk-INDEX.img.partial</c> gets the disk header
+/// (index, length and digest are known from the first piece) and each piece at its place as it arrives. Complete and
+/// verified, the guest restores from the file and it is made durable and renamed into place, so the copy is neither
+/// held in memory beside the state made from it nor written again. A replica that restarts during a copy finds the
+/// partial file of the same copy and goes on from what it holds (each piece was checked on arrival; the whole is
+/// checked against the digest at the end). Only one copy per VM is kept: opening one removes the partial files of
+/// others. A failing disk (full, read-only) is reported as <see cref="CopySink.Problem"/>.
+/// </summary>
+public sealed class DiskFileCopySink : CopySink
+{
+    private const string PartialSuffix = ".partial";
+    private readonly string _folder;
+    private readonly string _path;
+    private SafeFileHandle? _file;
+
+    private DiskFileCopySink(string folder, long index, long length, byte[] digest) : base(index, length, digest)
+    {
+        _folder = folder;
+        _path = Path.Combine(folder, DiskImage.FileName(index) + PartialSuffix);
+    }
+
+    /// <summary>Whether <paramref name="fileName"/> is a copy still arriving (a checkpoint's clean-up leaves it alone).</summary>
+    public static bool IsPartial(string fileName) => fileName.EndsWith(PartialSuffix, StringComparison.Ordinal);
+
+    /// <exception cref="IOException">The folder or file cannot be created.</exception>
+    public static DiskFileCopySink Open(string folder, long index, long length, byte[] digest)
+    {
+        Directory.CreateDirectory(folder);
+        var sink = new DiskFileCopySink(folder, index, length, digest);
+        foreach (var other in Directory.EnumerateFiles(folder, "*" + PartialSuffix))
+            if (other != sink._path) File.Delete(other);
+        try
+        {
+            sink.OpenOrResume();
+        }
+        catch
+        {
+            sink.Dispose();
+            throw;
+        }
+        return sink;
+    }
+
+    private void OpenOrResume()
+    {
+        if (File.Exists(_path))
+        {
+            _file = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite);
+            if (SameCopy()) return;
+            _file.Dispose();
+        }
+        _file = File.OpenHandle(_path, FileMode.Create, FileAccess.ReadWrite);
+        RandomAccess.Write(_file, DiskImage.Header(Index, Length, Digest), 0);
+    }
+
+    /// <summary>Counts what an earlier try of this same copy left in the file; false for another copy's or a damaged file.</summary>
+    private bool SameCopy()
+    {
+        var header = new byte[DiskImage.HeaderBytes];
+        if (RandomAccess.Read(_file!, header, 0) < header.Length) return false;
+        try
+        {
+            var (index, length, digest) = DiskImage.ParseHeader(header, _path);
+            if (index != Index || length != Length || !digest.AsSpan().SequenceEqual(Digest)) return false;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+        var held = Math.Min(Length, RandomAccess.GetLength(_file!) - DiskImage.HeaderBytes);
+        var block = new byte[1 << 20];
+        for (long offset = 0; offset < held;)
+        {
+            var read = RandomAccess.Read(_file!, block.AsSpan(0, (int)Math.Min(block.Length, held - offset)), DiskImage.HeaderBytes + offset);
+            if (read == 0) break;
+            Resume(block.AsSpan(0, read));
+            offset += read;
+        }
+        return true;
+    }
+
+    protected override void Store(long offset, ReadOnlySpan<byte> piece)
+    {
+        if (_file is null) return;
+        try
+        {
+            RandomAccess.Write(_file, piece, DiskImage.HeaderBytes + offset);
+        }
+        catch (IOException e)
+        {
+            Problem = $"writing {Path.GetFileName(_path)} failed: {e.Message}";
+            Discard();
+        }
+    }
+
+    public override Stream OpenState()
+    {
+        var state = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20);
+        state.Position = DiskImage.HeaderBytes;
+        return state;
+    }
+
+    public override bool MakeDurable()
+    {
+        if (_file is null) return false;
+        try
+        {
+            RandomAccess.FlushToDisk(_file);
+            _file.Dispose();
+            _file = null;
+            File.Move(_path, Path.Combine(_folder, DiskImage.FileName(Index)), overwrite: true);
+            DirectorySync.Flush(_folder);
+            return true;
+        }
+        catch (IOException e)
+        {
+            Problem = $"making {Path.GetFileName(_path)} durable failed: {e.Message}";
+            Discard();
+            return false;
+        }
+    }
+
+    protected override void Discard()
+    {
+        _file?.Dispose();
+        _file = null;
+        try
+        {
+            File.Delete(_path);
+        }
+        catch (IOException)
+        {
+            // Replaced or removed with the next copy of this VM.
+        }
+    }
+
+    public override void Dispose()
+    {
+        _file?.Dispose();
+        _file = null;
+        base.Dispose();
+    }
+}

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+
+namespace AkkaLockstep.Protocol;
+
+/// <summary>
+/// Where a full copy being received is kept as its pieces arrive, in order, with their running SHA-256: in memory
+/// (<see cref="MemoryCopySink"/>), or in the host's disk file, which makes the copy durable without writing it again,
+/// lets a restarted replica go on from what it held, and never holds the copy in memory beside the state made from it.
+/// Owned by the copy: disposed when the copy ends or is replaced.
+/// </summary>
+public abstract class CopySink(long index, long length, byte[] digest) : IDisposable
+{
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+    public long Index { get; } = index;
+    public long Length { get; } = length;
+    /// <summary>SHA-256 of the whole state, as the sender announced it.</summary>
+    public byte[] Digest { get; } = digest;
+    /// <summary>Bytes held in order from the start.</summary>
+    public long Held { get; private set; }
+
+    /// <summary>Why pieces can no longer be kept (a full disk), for an alarm; the copy must then start again elsewhere.</summary>
+    public string? Problem { get; protected set; }
+
+    /// <summary>Takes the next piece.</summary>
+    public void Append(ReadOnlySpan<byte> piece)
+    {
+        if (Held + piece.Length > Length) throw new ArgumentOutOfRangeException(nameof(piece), "a piece past the end of the copy");
+        Store(Held, piece);
+        Take(piece);
+    }
+
+    /// <summary>The next block of what an earlier try already held (read back from where it was stored), not stored again.</summary>
+    protected void Resume(ReadOnlySpan<byte> held)
+    {
+        if (Held + held.Length > Length) throw new InvalidOperationException("an earlier try held more than the copy");
+        Take(held);
+    }
+
+    private void Take(ReadOnlySpan<byte> piece)
+    {
+        _hash.AppendData(piece);
+        Held += piece.Length;
+    }
+
+    /// <summary>Keeps a piece at its place.</summary>
+    protected abstract void Store(long offset, ReadOnlySpan<byte> piece);
+
+    /// <summary>Whether the whole copy is held and matches <see cref="Digest"/>; false drops what was kept.</summary>
+    public bool Verify()
+    {
+        var whole = Held == Length && _hash.GetHashAndReset().AsSpan().SequenceEqual(Digest);
+        if (!whole) Discard();
+        return whole;
+    }
+
+    /// <summary>The verified copy, positioned at its start, to restore from.</summary>
+    public abstract Stream OpenState();
+
+    /// <summary>Makes the verified copy durable where the sink keeps it; true if it did (nothing else needs to write it).</summary>
+    public virtual bool MakeDurable() => false;
+
+    /// <summary>Forgets what was kept: the copy failed its checksum.</summary>
+    protected virtual void Discard()
+    {
+    }
+
+    public virtual void Dispose()
+    {
+        _hash.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>A copy kept in memory: in a replica without disk files, and when the disk cannot keep it.</summary>
+public class MemoryCopySink(long index, long length, byte[] digest) : CopySink(index, length, digest)
+{
+    /// <summary>The state; whole once <see cref="CopySink.Held"/> reaches <see cref="CopySink.Length"/>.</summary>
+    public byte[] State { get; } = new byte[length];
+
+    protected override void Store(long offset, ReadOnlySpan<byte> piece) => piece.CopyTo(State.AsSpan((int)offset));
+
+    /// <summary>Takes what an earlier try left, as <see cref="CopySink.Resume"/>, into memory too.</summary>
+    protected void ResumeInMemory(ReadOnlySpan<byte> held)
+    {
+        held.CopyTo(State.AsSpan((int)Held));
+        Resume(held);
+    }
+
+    public override Stream OpenState() => new MemoryStream(State, 0, State.Length, writable: false, publiclyVisible: true);
+}
