@@ -155,8 +155,12 @@ public sealed partial class ReplicaCore
     /// <summary>The applied index when the fresh checkpoint was asked for: a disk at or past it is the one awaited.</summary>
     private long _freshDiskAskedIndex;
 
-    /// <summary>A disk lags too much when the entries after it pass this share of its size (1/16) and <see cref="ReplicaOptions.StaleDiskLagBytes"/>.</summary>
-    private const long StaleDiskLagShare = 16;
+    /// <summary>
+    /// A disk lags too much when the entries after it pass this share of its size (1/32) and
+    /// <see cref="ReplicaOptions.StaleDiskLagBytes"/>: a checkpoint writes a disk at hundreds of MB/s, the peer's journal
+    /// takes large entries at 8-25 MB/s.
+    /// </summary>
+    private const long StaleDiskLagShare = 32;
 
     /// <summary>The newest durable disk, if the log holds every entry after it (they follow the copy) and the peer did not refuse it.</summary>
     private CopySource? OpenDurableState()

@@ -35,7 +35,7 @@ public sealed record ReplicaOptions
 
     /// <summary>
     /// A full copy sends the newest disk and then the entries after it, unless they pass this many bytes (and a
-    /// sixteenth of the disk): then it waits for a fresh checkpoint, since the peer takes entries through its journal
+    /// thirty-second of the disk): then it waits for a fresh checkpoint, since the peer takes entries through its journal
     /// an order of magnitude slower than a copy.
     /// </summary>
     public long StaleDiskLagBytes { get; init; } = 16 << 20;

@@ -50,4 +50,45 @@ public sealed class DiskTests
         // The rebuilt disk is a good one: everything restarts from it.
         await cluster.KillAllAndCheckRecoveryAsync("vault", acked);
     }
+
+    /// <summary>docs/operations.md, "A damaged journal": the host refuses to start; moved aside, the host's replicas start empty.</summary>
+    [Fact]
+    public async Task A_host_whose_damaged_journal_is_moved_aside_comes_back_empty_and_its_replicas_are_rebuilt_with_nothing_lost()
+    {
+        await using var cluster = new LocalCluster();
+        await cluster.StartAsync();
+        string[] vms = ["ledger", "orders"];
+        var acked = vms.ToDictionary(vm => vm, _ => new ConcurrentDictionary<string, byte[]>());
+        foreach (var vm in vms) await cluster.ProtectAsync(vm);
+        await using var client = cluster.NewClient(TimeSpan.FromSeconds(30));
+        foreach (var vm in vms) await AckedWrites.WriteOneAtATimeAsync(client, vm, "a", 200, acked[vm]);
+
+        // h2 dies; h1 serves both VMs alone (the runbook's condition) while more is written.
+        cluster["h2"].Kill();
+        foreach (var vm in vms) await AckedWrites.WriteOneAtATimeAsync(client, vm, "b", 100, acked[vm]);
+        // Damaged past what the write-ahead log could mask (it holds newer copies of recently written pages).
+        var journal = Path.Combine(cluster["h2"].DataDir, "journal.db");
+        var garbage = new byte[64 * 1024];
+        new Random(9).NextBytes(garbage);
+        foreach (var file in new[] { journal, journal + "-wal" })
+            if (File.Exists(file)) await File.WriteAllBytesAsync(file, garbage);
+
+        cluster["h2"].Start();
+        await cluster.WaitUntilAsync(() => Task.FromResult(!cluster["h2"].Running), TimeSpan.FromSeconds(60), "h2 to refuse its damaged journal");
+        Assert.Contains($"the journal file {journal} is damaged", await File.ReadAllTextAsync(cluster["h2"].LogFile));
+
+        foreach (var suffix in new[] { "", "-wal", "-shm" })
+            if (File.Exists(journal + suffix)) File.Move(journal + suffix, journal + ".damaged" + suffix);
+        cluster["h2"].Start();
+        foreach (var vm in vms)
+            await cluster.WaitUntilAsync(async () => (await cluster.GetJsonAsync($"vms/{vm}", via: "h1")).GetProperty("state").GetString() == "duplex",
+                TimeSpan.FromSeconds(120), $"{vm} duplex again after h2 came back with an empty journal");
+        foreach (var vm in vms)
+        {
+            await AckedWrites.WriteOneAtATimeAsync(client, vm, "c", 50, acked[vm]);
+            var (first, second, _) = await cluster.ReadBothReplicasAsync(vm);
+            Assert.Equal(first, second);
+            AckedWrites.AssertAllPresent(acked[vm], first);
+        }
+    }
 }
