@@ -53,7 +53,15 @@ public sealed class SqlSession(LockstepSession session, SqlSessionOptions? optio
 
     /// <summary>Runs one statement with positional parameters (<c>$1</c>…<c>$n</c> or <c>?</c>).</summary>
     public Task<SqlResult> ExecuteAsync(string sql, IReadOnlyList<SqlValue> parameters, CancellationToken cancellationToken = default) =>
-        RunUntilNotBusyAsync(SqlCommand.Execute(sql, parameters).Encode(), cancellationToken);
+        RunUntilNotBusyAsync(SqlCommand.Execute(sql, parameters).Encode(), output => SqlResult.Decode(output), r => r, cancellationToken);
+
+    /// <summary>
+    /// Runs statements one after another within one request (one input), stopping at the first that fails: a
+    /// transaction sent whole (BEGIN … COMMIT) costs one replicated round trip and holds the database for no longer than
+    /// it takes to run. Busy (nothing ran) is waited out for the whole, as for <see cref="ExecuteAsync(string, CancellationToken)"/>.
+    /// </summary>
+    public Task<SqlScriptResult> ExecuteScriptAsync(IEnumerable<SqlCommand> statements, CancellationToken cancellationToken = default) =>
+        RunUntilNotBusyAsync(SqlCommand.Script(statements).Encode(), output => SqlScriptResult.Decode(output), script => script.Results[^1], cancellationToken);
 
     /// <summary>
     /// The columns <paramref name="sql"/> would return (names and declared types, no rows), without running it; no
@@ -61,17 +69,23 @@ public sealed class SqlSession(LockstepSession session, SqlSessionOptions? optio
     /// as for <see cref="ExecuteAsync(string, CancellationToken)"/>.
     /// </summary>
     public Task<SqlResult> DescribeAsync(string sql, CancellationToken cancellationToken = default) =>
-        RunUntilNotBusyAsync(SqlCommand.Describe(sql).Encode(), cancellationToken);
+        RunUntilNotBusyAsync(SqlCommand.Describe(sql).Encode(), output => SqlResult.Decode(output), r => r, cancellationToken);
 
-    private async Task<SqlResult> RunUntilNotBusyAsync(byte[] command, CancellationToken cancellationToken)
+    /// <param name="last">The result that says whether it was Busy and the session's transaction state afterwards.</param>
+    private async Task<T> RunUntilNotBusyAsync<T>(byte[] command, Func<byte[], T> decode, Func<T, SqlResult> last, CancellationToken cancellationToken)
     {
         var backoff = new Backoff(Options.BusyRetryInitialDelay, Options.BusyRetryMaxDelay);
         var waited = Stopwatch.StartNew();
         while (true)
         {
             var released = _releases.Next;
-            var result = await RunAsync(command, cancellationToken).ConfigureAwait(false);
-            if (result.Status != SqlStatus.Busy) return result;
+            var answer = decode(await Session.ExecuteAsync(command, cancellationToken).ConfigureAwait(false));
+            var result = last(answer);
+            if (result.Status != SqlStatus.Busy)
+            {
+                Settle(result.TransactionState);
+                return answer;
+            }
             if (waited.Elapsed >= Options.BusyTimeout)
                 throw new SqlBusyTimeoutException($"sql statement stayed busy for {waited.Elapsed.TotalSeconds:0.#} s (another session's transaction): {result.ErrorMessage}");
             Interlocked.Increment(ref _busyRetries);
@@ -80,22 +94,20 @@ public sealed class SqlSession(LockstepSession session, SqlSessionOptions? optio
         }
     }
 
+    /// <summary>Records the session's transaction state; a transaction that ended wakes the sessions waiting on it.</summary>
+    private void Settle(SqlTransactionState state)
+    {
+        var ended = TransactionState != SqlTransactionState.Idle && state == SqlTransactionState.Idle;
+        TransactionState = state;
+        if (ended) _releases.Pulse();
+    }
+
     /// <summary>Ends the session on the guest: rolls back its open transaction, if any.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
-        var result = await RunAsync(SqlCommand.Close().Encode(), cancellationToken).ConfigureAwait(false);
+        var result = SqlResult.Decode(await Session.ExecuteAsync(SqlCommand.Close().Encode(), cancellationToken).ConfigureAwait(false));
         if (result.Status != SqlStatus.Ok)
             throw new LockstepException(Status.BadRequest, $"sql guest refused Close: {result.ErrorCode} {result.ErrorMessage}");
-    }
-
-    private async Task<SqlResult> RunAsync(byte[] command, CancellationToken cancellationToken)
-    {
-        var output = await Session.ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
-        var result = SqlResult.Decode(output);
-        if (result.Status == SqlStatus.Busy) return result;
-        var ended = TransactionState != SqlTransactionState.Idle && result.TransactionState == SqlTransactionState.Idle;
-        TransactionState = result.TransactionState;
-        if (ended) _releases.Pulse();
-        return result;
+        Settle(result.TransactionState);
     }
 }

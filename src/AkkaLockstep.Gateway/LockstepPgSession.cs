@@ -31,6 +31,47 @@ public sealed class LockstepPgSession(SqlSession session) : IPgSession
     }
 
     /// <summary>
+    /// A multi-statement Query as Script inputs: a transaction sent whole is one request, one replicated round trip, and
+    /// holds the database only while it runs. Long batches go in scripts of at most <see cref="ScriptBytes"/> of SQL
+    /// (each within the cluster's command size), in order, stopping at the first failure.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<PgStatementResult>> ExecuteBatchAsync(IReadOnlyList<string> statements, CancellationToken cancellationToken)
+    {
+        var results = new List<PgStatementResult>(statements.Count);
+        foreach (var script in InScripts(statements))
+        {
+            var answer = await CallAsync(() => SqlSession.ExecuteScriptAsync(script.Select(i => SqlCommand.Execute(statements[i])), cancellationToken))
+                .ConfigureAwait(false);
+            for (var i = 0; i < answer.Results.Count; i++)
+                results.Add(SqlResultMapping.ToPg(answer.Results[i], statements[script[i]]));
+            if (answer.Results.Count < script.Count || !answer.Results[^1].IsOk) break;
+        }
+        return results;
+    }
+
+    /// <summary>Most SQL text in one script; a longer batch takes several.</summary>
+    public const int ScriptBytes = 256 * 1024;
+
+    private static IEnumerable<List<int>> InScripts(IReadOnlyList<string> statements)
+    {
+        var script = new List<int>();
+        var bytes = 0;
+        for (var i = 0; i < statements.Count; i++)
+        {
+            var size = System.Text.Encoding.UTF8.GetByteCount(statements[i]);
+            if (script.Count > 0 && (bytes + size > ScriptBytes || script.Count == SqlCommand.MaxScriptStatements))
+            {
+                yield return script;
+                script = [];
+                bytes = 0;
+            }
+            script.Add(i);
+            bytes += size;
+        }
+        yield return script;
+    }
+
+    /// <summary>
     /// The guest compiles the statement without running it (a Describe command, an input that changes nothing), so
     /// describing a prepared INSERT never executes it; the row shape comes from declared types alone.
     /// </summary>
@@ -62,7 +103,7 @@ public sealed class LockstepPgSession(SqlSession session) : IPgSession
     /// <summary>
     /// Cluster-side failures as SQL errors the client can read. Cancellation passes through (PgWire answers 57014).
     /// </summary>
-    private async Task<SqlResult> CallAsync(Func<Task<SqlResult>> call)
+    private async Task<T> CallAsync<T>(Func<Task<T>> call)
     {
         var vm = SqlSession.Session.Vm;
         try

@@ -80,9 +80,21 @@ internal static class ExperimentCommands
         {
             if (r.GetValueOrDefault<string?>() is { } text && text != "postgres") r.AddError($"unknown --peer '{text}'; the one peer is: postgres");
         });
-        foreach (var option in new Option[] { json, seconds, clients, peer }) command.Options.Add(option);
+        var script = new Option<string>("--script")
+        {
+            Description = "The transaction's shape: 'whole' sends it as one compound statement (one round trip), 'interactive' " +
+                          "sends each statement and waits for its answer",
+            DefaultValueFactory = _ => SqlBenchWorkload.Whole,
+        };
+        script.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not (SqlBenchWorkload.Whole or SqlBenchWorkload.Interactive) and var text)
+                r.AddError($"unknown --script '{text}'; use {SqlBenchWorkload.Whole} or {SqlBenchWorkload.Interactive}");
+        });
+        foreach (var option in new Option[] { json, seconds, clients, peer, script }) command.Options.Add(option);
         command.SetHandler(environment, (parse, context, ct) => SqlBenchCommand.RunAsync(
-            new SqlBenchSettings(parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(peer) is not null), context, ct));
+            new SqlBenchSettings(parse.GetValue(json), parse.GetValue(seconds), parse.GetValue(clients), parse.GetValue(peer) is not null,
+                parse.GetValue(script)!), context, ct));
         return command;
     }
 

@@ -13,12 +13,21 @@ public enum SqlCommandKind : byte
     /// it; changes nothing. What the PostgreSQL gateway needs for Describe of a prepared statement.
     /// </summary>
     Describe = 3,
+
+    /// <summary>
+    /// Several statements run one after another within one input, for one session (a multi-statement Query, a
+    /// batch): a transaction sent whole holds the database for one input instead of one round trip per statement.
+    /// The first statement that fails stops the rest; answered with a <see cref="SqlScriptResult"/>.
+    /// </summary>
+    Script = 4,
 }
 
 /// <summary>
 /// One sql guest command. Wire form (version 1): version byte <c>1</c>, kind byte; for Execute the SQL text
 /// (varint length + UTF-8), a varint parameter count and the parameters (see <see cref="SqlWriter"/>: a kind byte
-/// then a zigzag varint, 8-byte real, or length-prefixed text/blob); for Describe the SQL text alone. Close has no body.
+/// then a zigzag varint, 8-byte real, or length-prefixed text/blob); for Describe the SQL text alone; for Script a
+/// varint statement count and each statement as an Execute's body (text, parameter count, parameters); an Execute
+/// may end with a varint result limit (<see cref="ResultLimit"/>). Close has no body.
 /// <para>Parameters are positional: <c>$1</c>…<c>$n</c> (PostgreSQL style), <c>?NNN</c>, or anonymous <c>?</c>
 /// (numbered by SQLite's rules: one more than the largest so far). Named parameters (<c>:a</c>, <c>@a</c>,
 /// <c>$a</c>) are refused. The number of parameters supplied must equal the highest parameter number used.</para>
@@ -30,11 +39,44 @@ public sealed class SqlCommand
     /// <summary>Most parameters one statement may take (SQLite's default SQLITE_MAX_VARIABLE_NUMBER).</summary>
     public const int MaxParameters = 32766;
 
-    private SqlCommand(SqlCommandKind kind, string sql, SqlValue[] parameters)
+    /// <summary>Most statements in one Script.</summary>
+    public const int MaxScriptStatements = 10_000;
+
+    private SqlCommand(SqlCommandKind kind, string sql, SqlValue[] parameters, SqlCommand[]? statements = null, long resultLimit = 0)
     {
         Kind = kind;
         Sql = sql;
         Parameters = parameters;
+        Statements = statements ?? [];
+        ResultLimit = resultLimit;
+    }
+
+    /// <summary>
+    /// Most bytes an Execute's rows may take, below the guest's own limit (0: the guest's). A script's statements share
+    /// one output, so each runs with what the ones before it left; the statement is kept with its limit in an open
+    /// transaction's log, so a replay after a snapshot fails or succeeds as it did.
+    /// </summary>
+    public long ResultLimit { get; }
+
+    /// <summary>This Execute with a result limit.</summary>
+    public SqlCommand WithResultLimit(long limit)
+    {
+        if (Kind != SqlCommandKind.Execute) throw new InvalidOperationException("only an Execute takes a result limit");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        return new SqlCommand(SqlCommandKind.Execute, Sql, Parameters.ToArray(), resultLimit: limit);
+    }
+
+    /// <summary>The Execute commands of a Script, in order; empty for the other kinds.</summary>
+    public IReadOnlyList<SqlCommand> Statements { get; }
+
+    /// <summary>Statements to run in order within one input; each must be an <see cref="Execute(string, SqlValue[])"/>.</summary>
+    public static SqlCommand Script(IEnumerable<SqlCommand> statements)
+    {
+        var all = statements.ToArray();
+        if (all.Length is 0 or > MaxScriptStatements)
+            throw new ArgumentException($"a script holds 1 to {MaxScriptStatements} statements", nameof(statements));
+        if (all.Any(s => s.Kind != SqlCommandKind.Execute)) throw new ArgumentException("a script holds Execute commands only", nameof(statements));
+        return new SqlCommand(SqlCommandKind.Script, "", [], all);
     }
 
     public SqlCommandKind Kind { get; }
@@ -67,13 +109,25 @@ public sealed class SqlCommand
         var writer = new SqlWriter(16 + Sql.Length * 3);
         writer.Byte(Version);
         writer.Byte((byte)Kind);
-        if (Kind != SqlCommandKind.Close) writer.String(Sql);
-        if (Kind == SqlCommandKind.Execute)
+        if (Kind == SqlCommandKind.Script)
         {
-            writer.UVarint((ulong)Parameters.Count);
-            foreach (var parameter in Parameters) writer.Value(parameter);
+            writer.UVarint((ulong)Statements.Count);
+            foreach (var statement in Statements) statement.WriteExecuteBody(writer);
         }
+        else if (Kind == SqlCommandKind.Execute)
+        {
+            WriteExecuteBody(writer);
+            if (ResultLimit > 0) writer.UVarint((ulong)ResultLimit);
+        }
+        else if (Kind == SqlCommandKind.Describe) writer.String(Sql);
         return writer.ToArray();
+    }
+
+    private void WriteExecuteBody(SqlWriter writer)
+    {
+        writer.String(Sql);
+        writer.UVarint((ulong)Parameters.Count);
+        foreach (var parameter in Parameters) writer.Value(parameter);
     }
 
     /// <summary>Decodes a command; returns an error text instead of throwing on malformed bytes.</summary>
@@ -86,7 +140,8 @@ public sealed class SqlCommand
             error = reader.Error is null ? $"unsupported sql command version {version}" : "empty sql command";
             return false;
         }
-        if (!reader.Byte(out var kind) || kind is not ((byte)SqlCommandKind.Execute or (byte)SqlCommandKind.Close or (byte)SqlCommandKind.Describe))
+        if (!reader.Byte(out var kind) || kind is not ((byte)SqlCommandKind.Execute or (byte)SqlCommandKind.Close or (byte)SqlCommandKind.Describe
+                or (byte)SqlCommandKind.Script))
         {
             error = reader.Error is null ? $"unknown sql command kind {kind}" : "truncated sql command";
             return false;
@@ -106,6 +161,40 @@ public sealed class SqlCommand
             error = null;
             return true;
         }
+        if (kind == (byte)SqlCommandKind.Script)
+        {
+            // Every statement takes at least two bytes (empty text, no parameters).
+            if (!reader.Count(out var statementCount, 2)) { error = $"malformed sql script: {reader.Error}"; return false; }
+            if (statementCount is 0 or > MaxScriptStatements) { error = $"a script holds 1 to {MaxScriptStatements} statements"; return false; }
+            var statements = new SqlCommand[statementCount];
+            for (var i = 0; i < statementCount; i++)
+            {
+                if (!TryReadExecuteBody(ref reader, out statements[i]!, out error))
+                {
+                    error = $"statement {i + 1} of the script: {error}";
+                    return false;
+                }
+            }
+            if (!reader.AtEnd) { error = "trailing bytes after sql command"; return false; }
+            command = new SqlCommand(SqlCommandKind.Script, "", [], statements);
+            error = null;
+            return true;
+        }
+        if (!TryReadExecuteBody(ref reader, out var execute, out error)) return false;
+        long limit = 0;
+        if (!reader.AtEnd)
+        {
+            if (!reader.UVarint(out var rawLimit) || rawLimit is 0 or > long.MaxValue) { error = "malformed result limit"; return false; }
+            limit = (long)rawLimit;
+        }
+        if (!reader.AtEnd) { error = "trailing bytes after sql command"; return false; }
+        command = limit > 0 ? execute.WithResultLimit(limit) : execute;
+        return true;
+    }
+
+    private static bool TryReadExecuteBody(ref SqlReader reader, out SqlCommand command, out string? error)
+    {
+        command = null!;
         if (!reader.String(out var sql) || !reader.Count(out var count, 1))
         {
             error = $"malformed sql command: {reader.Error}";
@@ -121,7 +210,6 @@ public sealed class SqlCommand
                 return false;
             }
         }
-        if (!reader.AtEnd) { error = "trailing bytes after sql command"; return false; }
         command = new SqlCommand(SqlCommandKind.Execute, sql, parameters);
         error = null;
         return true;
@@ -130,6 +218,7 @@ public sealed class SqlCommand
     public override string ToString() => Kind switch
     {
         SqlCommandKind.Close => "CLOSE",
+        SqlCommandKind.Script => string.Join("; ", Statements),
         SqlCommandKind.Describe => "DESCRIBE " + Sql,
         _ => Parameters.Count == 0 ? Sql : $"{Sql} [{string.Join(", ", Parameters)}]",
     };

@@ -50,6 +50,8 @@ public sealed class SqlGuest : IGuest, IDisposable
 
     // Per input and per statement.
     private SplitMix64 _random;
+    // Bytes a statement's rows may take: the output's limit, or less (SqlCommand.ResultLimit).
+    private long _resultBudget;
     private long _progressTicks;
     private bool _instructionLimitHit;
     private bool _replaying;
@@ -101,7 +103,8 @@ public sealed class SqlGuest : IGuest, IDisposable
         if (_transaction is { } open && open.Owner == session) open.LastActivityMs = context.TimestampMs;
         if (!SqlCommand.TryDecode(command, out var decoded, out var error))
             return SqlResult.Error(StateOf(session), SqlStates.ProtocolViolation, error!).Encode();
-        var result = decoded!.Kind switch
+        if (decoded!.Kind == SqlCommandKind.Script) return RunScript(decoded, context).Encode();
+        var result = decoded.Kind switch
         {
             SqlCommandKind.Close => Close(session),
             SqlCommandKind.Describe => Describe(decoded.Sql, session),
@@ -109,6 +112,37 @@ public sealed class SqlGuest : IGuest, IDisposable
         };
         return result.Encode();
     }
+
+    /// <summary>
+    /// Runs a script's statements in order, each as if it were an input of its own with the same time: a statement
+    /// inside an open transaction is logged alone, so a snapshot replays exactly it, and each draws its randomness from
+    /// a seed of its own (derived from the input's and its position) that the logged statement carries. The first
+    /// that fails, or is Busy, stops the rest.
+    /// </summary>
+    private SqlScriptResult RunScript(SqlCommand script, in InputContext context)
+    {
+        var results = new List<SqlResult>(script.Statements.Count);
+        var returned = 0L;
+        for (var i = 0; i < script.Statements.Count; i++)
+        {
+            var statement = script.Statements[i];
+            var statementContext = context with { Seed = StatementSeed(context.Seed, i) };
+            _random = new SplitMix64(statementContext.Seed);
+            // The results share one output: each statement may return what the ones before it left.
+            var limited = statement.WithResultLimit(Math.Max(1, _options.MaxResultBytes - returned));
+            var result = Execute(limited, limited.Encode(), statementContext);
+            results.Add(result);
+            returned += result.Encode().Length + ScriptResultOverheadBytes;
+            if (result.Status != SqlStatus.Ok) break;
+        }
+        return new SqlScriptResult(results);
+    }
+
+    /// <summary>A script result's framing per statement (its length prefix) and in all (version, count).</summary>
+    private const int ScriptResultOverheadBytes = 16;
+
+    private static ulong StatementSeed(ulong inputSeed, int position) =>
+        new SplitMix64(inputSeed ^ (0x9E3779B97F4A7C15UL * (ulong)(position + 1))).Next();
 
     private SqlResult Close(Guid session)
     {
@@ -172,6 +206,7 @@ public sealed class SqlGuest : IGuest, IDisposable
     private SqlResult Execute(SqlCommand command, ReadOnlySpan<byte> bytes, in InputContext context)
     {
         var session = context.SessionId;
+        _resultBudget = command.ResultLimit > 0 ? Math.Min(command.ResultLimit, _options.MaxResultBytes) : _options.MaxResultBytes;
         if (_abandoned.Remove(session))
             return SqlResult.Error(SqlTransactionState.Idle, SqlStates.IdleInTransactionTimeout,
                 $"this session's transaction was rolled back after {_options.TransactionTimeoutMs} ms without input; the statement was not run");
@@ -411,9 +446,9 @@ public sealed class SqlGuest : IGuest, IDisposable
                     row[i] = ReadColumn(statement, i);
                     size += SqlWriter.SizeOf(row[i]);
                 }
-                if (size > _options.MaxResultBytes)
+                if (size > _resultBudget)
                     return StepOutcome.Failed(SqlStates.ProgramLimitExceeded,
-                        $"result exceeds {_options.MaxResultBytes} bytes (after {rows.Count} rows); add a LIMIT or select less");
+                        $"result exceeds {_resultBudget} bytes (after {rows.Count} rows); add a LIMIT or select less");
                 rows.Add(row);
             }
         }

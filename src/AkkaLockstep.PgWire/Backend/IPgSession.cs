@@ -19,4 +19,22 @@ public interface IPgSession : IAsyncDisposable
     /// Returns null when the statement returns no rows. Parameter types are the OIDs the client declared (0 = unspecified).
     /// </summary>
     ValueTask<IReadOnlyList<PgColumn>?> DescribeAsync(string sql, IReadOnlyList<uint> parameterTypes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Executes statements without parameters (each as for <see cref="ExecuteAsync"/>) in order, stopping after the first
+    /// that fails; returns the result of each statement run. A Query message holding several statements arrives here, so
+    /// a backend that can run them in one call (one round trip for a transaction sent whole) should; this default runs
+    /// them one at a time. A <see cref="PgException"/> stops the batch as a failure of the statement it came from.
+    /// </summary>
+    async ValueTask<IReadOnlyList<PgStatementResult>> ExecuteBatchAsync(IReadOnlyList<string> statements, CancellationToken cancellationToken)
+    {
+        var results = new List<PgStatementResult>(statements.Count);
+        foreach (var sql in statements)
+        {
+            var result = await ExecuteAsync(sql, [], cancellationToken).ConfigureAwait(false);
+            results.Add(result);
+            if (result.Error is not null) break;
+        }
+        return results;
+    }
 }

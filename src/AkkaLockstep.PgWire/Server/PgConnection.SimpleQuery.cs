@@ -9,7 +9,8 @@ internal sealed partial class PgConnection
     /// <summary>
     /// A Query message: its statements run one after the other, each answered in text format; the first error
     /// stops the rest. Each statement is its own unit for the backend (PostgreSQL would wrap a multi-statement
-    /// Query without BEGIN in one implicit transaction).
+    /// Query without BEGIN in one implicit transaction). Several statements that are all for the backend go to it
+    /// in one call (<see cref="IPgSession.ExecuteBatchAsync"/>): a transaction sent whole costs one round trip.
     /// </summary>
     async Task SimpleQueryAsync(string sql)
     {
@@ -18,11 +19,21 @@ internal sealed partial class PgConnection
         var statements = SqlScript.Split(sql);
         if (statements.Count == 0)
             _writer.EmptyQueryResponse();
-        foreach (var statement in statements)
+        var planned = statements.Select(StatementPlanner.Plan).ToList();
+        if (planned.Count > 1 && _status != PgTransactionStatus.Failed && planned.All(p => p is BackendStatement))
         {
-            var result = await RunAsync(StatementPlanner.Plan(statement), []);
-            if (!await WriteResultAsync(result))
-                break;
+            foreach (var result in await RunBatchAsync(planned.Cast<BackendStatement>().Select(b => b.Sql).ToList()))
+                if (!await WriteResultAsync(result))
+                    break;
+        }
+        else
+        {
+            foreach (var statement in planned)
+            {
+                var result = await RunAsync(statement, []);
+                if (!await WriteResultAsync(result))
+                    break;
+            }
         }
 
         WriteReadyForQuery();

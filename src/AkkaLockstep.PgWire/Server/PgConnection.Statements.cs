@@ -43,11 +43,42 @@ internal sealed partial class PgConnection
             }
         }
 
+        Settle(result);
+        return result;
+    }
+
+    /// <summary>
+    /// Statements for the backend in one call (none in a failed transaction block, where only its end is accepted); the
+    /// transaction status settles after each result as for <see cref="RunAsync"/>.
+    /// </summary>
+    async ValueTask<IReadOnlyList<PgStatementResult>> RunBatchAsync(IReadOnlyList<string> statements)
+    {
+        IReadOnlyList<PgStatementResult> results;
+        try
+        {
+            results = await WithStatementCancellation(token => _session!.ExecuteBatchAsync(statements, token));
+        }
+        catch (PgException e)
+        {
+            results = [PgStatementResult.Failure(e.Error, _status)];
+        }
+
+        // A result for each statement run, the batch ending early only at an error: anything else is a backend's fault.
+        var wellFormed = results.Count > 0 && results.Count <= statements.Count && results.Take(results.Count - 1).All(r => r.Error is null) &&
+                         (results.Count == statements.Count || results[^1].Error is not null);
+        if (!wellFormed)
+            results = [PgStatementResult.Failure(new PgError(PgSqlState.InternalError,
+                $"the backend answered {results.Count} results to {statements.Count} statements"), _status)];
+        foreach (var result in results)
+            Settle(result);
+        return results;
+    }
+
+    /// <summary>The transaction status after a statement: an error inside a transaction block fails the block.</summary>
+    void Settle(PgStatementResult result) =>
         _status = result.Error is null || result.TransactionStatus == PgTransactionStatus.Idle
             ? result.TransactionStatus
             : PgTransactionStatus.Failed;
-        return result;
-    }
 
     static PgError InFailedTransaction =>
         new(PgSqlState.InFailedSqlTransaction, "current transaction is aborted, commands ignored until end of transaction block");

@@ -12,6 +12,7 @@ namespace AkkaLockstep.PgWire;
 public sealed class PgGatewayServer : IAsyncDisposable
 {
     static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+    const long LingerDrainBytes = 16 << 20;
 
     readonly TcpListener _listener;
     readonly CancellationTokenSource _stopping = new();
@@ -98,7 +99,9 @@ public sealed class PgGatewayServer : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             timeout.CancelAfter(LingerTime);
             var buffer = new byte[16 * 1024];
-            var budget = (long)Gateway.Options.MaxMessageLength + buffer.Length;
+            // Enough for an oversized message's rest (a 100 KB message against a 64 KiB limit outran the old cap of the
+            // limit itself, and the reset lost the error); the linger time bounds a client that keeps sending.
+            var budget = Math.Max(Gateway.Options.MaxMessageLength, LingerDrainBytes);
             int read;
             while (budget > 0 && (read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
                 budget -= read;

@@ -49,8 +49,10 @@ internal sealed class FakeSqlCluster : IClientRequestHandler, IAsyncDisposable
     }
 
     /// <summary>How many times a statement whose SQL contains <paramref name="fragment"/> was executed by a guest.</summary>
+    /// <summary>Statements sent to the guests that contain <paramref name="fragment"/>, alone or in a script (a script stops at its first failure).</summary>
     public int Executions(string fragment) =>
-        Applied.Count(a => a.Command.Kind == SqlCommandKind.Execute && a.Command.Sql.Contains(fragment, StringComparison.Ordinal));
+        Applied.SelectMany(a => a.Command.Kind == SqlCommandKind.Script ? a.Command.Statements : [a.Command])
+            .Count(c => c.Kind == SqlCommandKind.Execute && c.Sql.Contains(fragment, StringComparison.Ordinal));
 
     public int Count(SqlCommandKind kind) => Applied.Count(a => a.Command.Kind == kind);
 

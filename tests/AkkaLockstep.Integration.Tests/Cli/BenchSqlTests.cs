@@ -44,6 +44,19 @@ public sealed class BenchSqlTests : IDisposable
             if (withPostgres) Assert.True(postgresRatio.GetDouble() > 0);
             else Assert.Equal(JsonValueKind.Null, postgresRatio.ValueKind);
             Assert.Equal(2, root.GetProperty("clients").GetInt32());
+            Assert.Equal("whole", root.GetProperty("script").GetString());
+
+            // The same transaction statement by statement.
+            var (interactiveExit, interactiveOutput, interactiveError) = await _cli.RunAsync("bench", "sql", "--json", "--seconds", "2", "--clients", "2",
+                "--script", "interactive");
+            Assert.True(interactiveExit == 0, interactiveError + interactiveOutput);
+            using var interactive = JsonDocument.Parse(interactiveOutput);
+            Assert.Equal("interactive", interactive.RootElement.GetProperty("script").GetString());
+            Assert.All(interactive.RootElement.GetProperty("targets").EnumerateArray(), t =>
+            {
+                Assert.True(t.GetProperty("transactions").GetInt64() > 0, $"{t.GetProperty("target")} committed nothing");
+                Assert.Equal(0, t.GetProperty("failed").GetInt64());
+            });
             Assert.Subset(tempBefore, BenchTempFolders());
         }
         finally

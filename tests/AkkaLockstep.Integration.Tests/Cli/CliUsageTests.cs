@@ -17,6 +17,8 @@ public sealed class CliUsageTests : IDisposable
     [InlineData("bench --sessions 0", "--sessions must be at least 1", "See: lockstep bench --help")]
     [InlineData("bench sql --clients 0", "--clients must be at least 1", "See: lockstep bench sql --help")]
     [InlineData("bench sql --peer mysql", "unknown --peer 'mysql'; the one peer is: postgres", "See: lockstep bench sql --help")]
+    [InlineData("bench sql --script nested", "unknown --script 'nested'; use whole or interactive", "See: lockstep bench sql --help")]
+    [InlineData("bench resync --missed 0", "--missed '0' must be positive whole numbers", "See: lockstep bench resync --help")]
     public async Task Wrong_usage_fails_with_the_error_and_a_help_hint(string commandLine, string message, string hint)
     {
         var (exit, _, error) = await _cli.RunAsync(commandLine.Split(' '));

@@ -192,6 +192,59 @@ public sealed class SimpleQueryTests
         Assert.Equal('Z', messages[^1].Type);
     }
 
+    [Fact]
+    public async Task Several_statements_for_the_backend_go_to_it_in_one_call_and_are_answered_in_order()
+    {
+        var backend = new InMemoryBackend();
+        var (_, messages) = await RunAsync(TrustGateway(backend),
+            Connected().Query("begin; insert into t values (1); select 1; commit").Terminate().ToArray());
+
+        Assert.Equal(["BEGIN", "insert into t values (1)", "select 1", "COMMIT"], Assert.Single(backend.Batches));
+        Assert.Equal("CCTDDDCCZ", messages.AfterStartup().Types());
+        Assert.Equal("C(COMMIT)", messages.AfterStartup()[^2].ToString());
+        Assert.Equal("Z(I)", messages[^1].ToString());
+    }
+
+    [Fact]
+    public async Task A_batch_stops_at_its_first_error_and_fails_an_open_transaction()
+    {
+        var backend = new InMemoryBackend();
+        var (_, messages) = await RunAsync(TrustGateway(backend),
+            Connected().Query("begin; select fail; select 2").Query("select 3").Query("rollback").Terminate().ToArray());
+
+        Assert.Single(backend.Batches);
+        var after = messages.AfterStartup();
+        Assert.Equal(["C(BEGIN)", "E", "Z(E)", "E", "Z(E)", "C(ROLLBACK)", "Z(I)"], after.Select(m => m.Type == 'E' ? "E" : m.ToString()));
+        Assert.Equal("42P01", after[1].SqlState);
+        Assert.Equal("25P02", after[3].SqlState);
+    }
+
+    [Fact]
+    public async Task A_query_with_a_statement_the_gateway_answers_itself_goes_statement_by_statement()
+    {
+        var backend = new InMemoryBackend();
+        var (_, messages) = await RunAsync(TrustGateway(backend),
+            Connected().Query("insert into t values (1); SHOW application_name; select 1").Terminate().ToArray());
+
+        Assert.Empty(backend.Batches);
+        Assert.Equal("CTDCTDDDCZ", messages.AfterStartup().Types());
+    }
+
+    [Fact]
+    public async Task A_backend_answering_a_batch_with_the_wrong_number_of_results_gets_an_internal_error_and_the_connection_goes_on()
+    {
+        var backend = new InMemoryBackend { MiscountBatches = true };
+        var (end, messages) = await RunAsync(TrustGateway(backend),
+            Connected().Query("select 1; select 2").Query("select 3").Terminate().ToArray());
+
+        var after = messages.AfterStartup();
+        Assert.Equal('E', after[0].Type);
+        Assert.Equal("XX000", after[0].SqlState);
+        Assert.Equal("Z(I)", after[1].ToString());
+        Assert.Equal("TDDDCZ", string.Concat(after.Skip(2).Select(m => m.Type)));
+        Assert.Equal(PgConnectionEnd.Terminated, end);
+    }
+
     static async Task<List<BackendMessage>> QueryAsync(string sql) =>
         (await RunAsync(Connected().Query(sql).Terminate())).Messages.AfterStartup();
 }

@@ -11,6 +11,12 @@ internal sealed class InMemoryBackend : IPgBackend
     public int OpenSessions;
     public int DisposedSessions;
 
+    /// <summary>Every batch the gateway sent (<see cref="IPgSession.ExecuteBatchAsync"/>), with its statements.</summary>
+    public readonly System.Collections.Concurrent.ConcurrentQueue<IReadOnlyList<string>> Batches = new();
+
+    /// <summary>Batches are answered with one result too many: a backend that does not keep to the contract.</summary>
+    public bool MiscountBatches;
+
     public ValueTask<IPgSession?> OpenSessionAsync(string database, string user, CancellationToken cancellationToken)
     {
         if (database != "db")
@@ -45,6 +51,26 @@ internal sealed class InMemoryBackend : IPgBackend
                 .Select(i => new object?[] { (long)i, parameters.Count > 0 ? parameters[0].Value?.ToString() : "row" + i, i / 2.0 })
                 .ToList();
             return ValueTask.FromResult(PgStatementResult.Query(Columns, rows, "SELECT 3", Status));
+        }
+
+        public async ValueTask<IReadOnlyList<PgStatementResult>> ExecuteBatchAsync(IReadOnlyList<string> statements, CancellationToken cancellationToken)
+        {
+            backend.Batches.Enqueue(statements);
+            var results = new List<PgStatementResult>();
+            foreach (var sql in statements)
+            {
+                try
+                {
+                    results.Add(await ExecuteAsync(sql, [], cancellationToken));
+                }
+                catch (PgException e)
+                {
+                    results.Add(PgStatementResult.Failure(e.Error, Status));
+                    break;
+                }
+            }
+            if (backend.MiscountBatches) results.Add(PgStatementResult.Command("SELECT 0", Status));
+            return results;
         }
 
         public ValueTask<IReadOnlyList<PgColumn>?> DescribeAsync(string sql, IReadOnlyList<uint> parameterTypes, CancellationToken cancellationToken) =>

@@ -4,7 +4,8 @@ using AkkaLockstep.Cli.LocalCluster;
 namespace AkkaLockstep.Cli.Bench.Sql;
 
 /// <summary>Options of `lockstep bench sql`.</summary>
-public sealed record SqlBenchSettings(bool Json, int Seconds, int Clients, bool PeerPostgres);
+/// <param name="Script">The transaction's shape: <see cref="SqlBenchWorkload.Interactive"/> or <see cref="SqlBenchWorkload.Whole"/>.</param>
+public sealed record SqlBenchSettings(bool Json, int Seconds, int Clients, bool PeerPostgres, string Script = SqlBenchWorkload.Whole);
 
 /// <summary>
 /// `lockstep bench sql`: the same pgbench script with the same clients and duration against an unprotected sql VM
@@ -31,7 +32,7 @@ public static class SqlBenchCommand
             var schema = Path.Combine(work, "schema.sql");
             var script = Path.Combine(work, "transaction.sql");
             await File.WriteAllTextAsync(schema, SqlBenchWorkload.Schema, ct);
-            await File.WriteAllTextAsync(script, SqlBenchWorkload.Transaction, ct);
+            await File.WriteAllTextAsync(script, SqlBenchWorkload.Script(settings.Script), ct);
             var bench = new TargetBench(settings, script, schema, work, progress);
 
             var targets = new List<SqlBenchTarget>();
@@ -63,7 +64,8 @@ public static class SqlBenchCommand
                     new PgTarget(pair.PrimaryPort, PostgresSyncPair.User, null, PostgresSyncPair.Database), ct));
             }
 
-            var report = SqlBenchReport.Create(targets, settings.Clients, settings.Seconds, PgbenchRun.QueryMode, SqlBenchWorkload.Accounts, DateTime.UtcNow);
+            var report = SqlBenchReport.Create(targets, settings.Clients, settings.Seconds, PgbenchRun.QueryMode, SqlBenchWorkload.Accounts, DateTime.UtcNow,
+                settings.Script);
             if (settings.Json) await context.Output.WriteLineAsync(report.ToJson());
             else
                 foreach (var line in report.ToTextLines())

@@ -12,15 +12,16 @@ public sealed record SqlBenchTarget(string Target, double Tps, double P50Ms, dou
 
 /// <summary>`lockstep bench sql --json`: the targets in run order and the ratios of duplex to the others (null when one is missing).</summary>
 public sealed record SqlBenchReport(IReadOnlyList<SqlBenchTarget> Targets, double? RatioDuplexUnprotected, double? RatioDuplexPostgres,
-    int Clients, int Seconds, string QueryMode, int Accounts, int Cores, string Date)
+    int Clients, int Seconds, string QueryMode, int Accounts, int Cores, string Date, string Script)
 {
     public const string Unprotected = "unprotected";
     public const string Duplex = "duplex";
     public const string PostgresSync = "postgres-sync";
 
-    public static SqlBenchReport Create(IReadOnlyList<SqlBenchTarget> targets, int clients, int seconds, string queryMode, int accounts, DateTime now) =>
+    public static SqlBenchReport Create(IReadOnlyList<SqlBenchTarget> targets, int clients, int seconds, string queryMode, int accounts, DateTime now,
+        string script = SqlBenchWorkload.Whole) =>
         new(targets, Ratio(targets, Duplex, Unprotected), Ratio(targets, Duplex, PostgresSync), clients, seconds, queryMode, accounts,
-            Environment.ProcessorCount, now.ToString("yyyy-MM-dd"));
+            Environment.ProcessorCount, now.ToString("yyyy-MM-dd"), script);
 
     private static double? Ratio(IReadOnlyList<SqlBenchTarget> targets, string over, string under) =>
         targets.FirstOrDefault(t => t.Target == over) is { } a && targets.FirstOrDefault(t => t.Target == under) is { Tps: > 0 } b
@@ -31,6 +32,7 @@ public sealed record SqlBenchReport(IReadOnlyList<SqlBenchTarget> Targets, doubl
 
     public IEnumerable<string> ToTextLines()
     {
+        yield return $"transaction sent {(Script == SqlBenchWorkload.Whole ? "whole (one compound statement)" : "statement by statement")}, {Clients} clients";
         yield return $"{"TARGET",-14} {"TPS",9} {"P50 MS",8} {"P99 MS",8} {"TRANSACTIONS",13} {"FAILED",7}";
         foreach (var t in Targets) yield return $"{t.Target,-14} {t.Tps,9:N1} {t.P50Ms,8} {t.P99Ms,8} {t.Transactions,13:N0} {t.Failed,7}";
         if (RatioDuplexUnprotected is { } u) yield return $"duplex / unprotected   = {u}";

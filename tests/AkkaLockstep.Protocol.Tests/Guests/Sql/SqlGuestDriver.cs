@@ -60,6 +60,10 @@ internal sealed class SqlGuestDriver(SqlGuest guest, long startMs = SqlGuestDriv
 
     public SqlResult Ok(string sql, params SqlValue[] parameters) => Ok(A, sql, parameters);
 
+    /// <summary>Runs <paramref name="statements"/> as one Script input of <paramref name="session"/>.</summary>
+    public SqlScriptResult Script(Guid session, params string[] statements) =>
+        SqlScriptResult.Decode(ApplyRaw(session, SqlCommand.Script(statements.Select(s => SqlCommand.Execute(s))).Encode()));
+
     public SqlResult Close(Guid session) => SqlResult.Decode(ApplyRaw(session, SqlCommand.Close().Encode()));
 
     public SqlValue Scalar(string sql, params SqlValue[] parameters)

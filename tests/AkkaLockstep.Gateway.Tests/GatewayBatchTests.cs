@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using AkkaLockstep.Gateway.Tests.Support;
+using AkkaLockstep.Guests.Sql;
+using Npgsql;
+
+namespace AkkaLockstep.Gateway.Tests;
+
+/// <summary>
+/// A Query message holding several statements (psql -c, pgbench with \;) reaches the sql guest as one Script input:
+/// one request, one replicated round trip, and the database held only while it runs.
+/// </summary>
+public sealed class GatewayBatchTests : IAsyncLifetime
+{
+    private TestGateway _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists("/usr/bin/psql"), "psql is not installed (apt-get install postgresql-client)");
+        _gateway = await TestGateway.StartAsync("db");
+        await using var connection = await _gateway.OpenAsync("db");
+        await using var create = new NpgsqlCommand("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)", connection);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    public async Task DisposeAsync() => await _gateway.DisposeAsync();
+
+    private async Task<(int ExitCode, string Stdout, string Stderr)> PsqlAsync(string command)
+    {
+        var start = new ProcessStartInfo("psql") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", _gateway.Gateway.LocalEndPoint.Port.ToString(), "-U", TestGateway.User,
+                     "-d", "db", "-X", "-A", "-t", "-c", command })
+            start.ArgumentList.Add(argument);
+        start.Environment["PGPASSWORD"] = TestGateway.Password;
+        start.Environment["PGCONNECT_TIMEOUT"] = "10";
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private List<SqlCommand> Scripts() => _gateway.Cluster.Applied.Where(a => a.Command.Kind == SqlCommandKind.Script).Select(a => a.Command).ToList();
+
+    [Fact]
+    public async Task A_transaction_sent_whole_is_one_script_input_and_each_statement_runs_once()
+    {
+        var (exit, stdout, stderr) = await PsqlAsync("BEGIN; INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (2, 'b'); SELECT count(*) FROM t; COMMIT");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("2", stdout.Split('\n'));
+        var script = Assert.Single(Scripts());
+        Assert.Equal(["BEGIN", "INSERT INTO t VALUES (1, 'a')", "INSERT INTO t VALUES (2, 'b')", "SELECT count(*) FROM t", "COMMIT"],
+            script.Statements.Select(s => s.Sql));
+        Assert.Equal(1, _gateway.Cluster.Executions("INSERT INTO t VALUES (1"));
+        await using var connection = await _gateway.OpenAsync("db");
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM t", connection);
+        Assert.Equal(2L, await count.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_failing_statement_stops_the_script_and_its_transaction_changes_nothing()
+    {
+        await PsqlAsync("INSERT INTO t VALUES (1, 'a')");
+        var (exit, _, stderr) = await PsqlAsync("BEGIN; INSERT INTO t VALUES (5, 'x'); INSERT INTO t VALUES (1, 'duplicate'); INSERT INTO t VALUES (6, 'y'); COMMIT");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("UNIQUE constraint failed", stderr);
+        await using var connection = await _gateway.OpenAsync("db");
+        await using var rows = new NpgsqlCommand("SELECT group_concat(id) FROM t", connection);
+        Assert.Equal("1", await rows.ExecuteScalarAsync());
+    }
+}
