@@ -60,8 +60,18 @@ public sealed class SqlSession(LockstepSession session, SqlSessionOptions? optio
     /// transaction sent whole (BEGIN … COMMIT) costs one replicated round trip and holds the database for no longer than
     /// it takes to run. Busy (nothing ran) is waited out for the whole, as for <see cref="ExecuteAsync(string, CancellationToken)"/>.
     /// </summary>
+    /// <exception cref="SqlScriptNotSupportedException">The guest is older than scripts; nothing ran.</exception>
     public Task<SqlScriptResult> ExecuteScriptAsync(IEnumerable<SqlCommand> statements, CancellationToken cancellationToken = default) =>
-        RunUntilNotBusyAsync(SqlCommand.Script(statements).Encode(), output => SqlScriptResult.Decode(output), script => script.Results[^1], cancellationToken);
+        RunUntilNotBusyAsync(SqlCommand.Script(statements).Encode(), DecodeScript, script => script.Results[^1], cancellationToken);
+
+    private static SqlScriptResult DecodeScript(byte[] output)
+    {
+        if (SqlScriptResult.TryDecode(output, out var script, out var error)) return script!;
+        // A guest that does not know the command kind refuses it, before running anything, as a single protocol error.
+        if (SqlResult.TryDecode(output, out var refusal, out _) && refusal is { Status: SqlStatus.Error, ErrorCode: SqlStates.ProtocolViolation })
+            throw new SqlScriptNotSupportedException($"the sql guest refused a script: {refusal.ErrorMessage}");
+        throw new InvalidDataException($"malformed sql script result: {error}");
+    }
 
     /// <summary>
     /// The columns <paramref name="sql"/> would return (names and declared types, no rows), without running it; no

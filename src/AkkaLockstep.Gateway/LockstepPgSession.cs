@@ -40,13 +40,49 @@ public sealed class LockstepPgSession(SqlSession session) : IPgSession
         var results = new List<PgStatementResult>(statements.Count);
         foreach (var script in InScripts(statements))
         {
-            var answer = await CallAsync(() => SqlSession.ExecuteScriptAsync(script.Select(i => SqlCommand.Execute(statements[i])), cancellationToken))
-                .ConfigureAwait(false);
+            var answer = _scriptsRefused ? null : await TryScriptAsync(script.Select(i => statements[i]), cancellationToken).ConfigureAwait(false);
+            if (answer is null)
+            {
+                // Hosts older than scripts (a rolling upgrade): one statement at a time, as before.
+                foreach (var i in script)
+                {
+                    PgStatementResult result;
+                    try
+                    {
+                        result = await ExecuteAsync(statements[i], [], cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PgException e)
+                    {
+                        result = PgStatementResult.Failure(e.Error, PgTransactionStatus.Idle);
+                    }
+                    results.Add(result);
+                    if (result.Error is not null) return results;
+                }
+                continue;
+            }
             for (var i = 0; i < answer.Results.Count; i++)
                 results.Add(SqlResultMapping.ToPg(answer.Results[i], statements[script[i]]));
             if (answer.Results.Count < script.Count || !answer.Results[^1].IsOk) break;
         }
         return results;
+    }
+
+    // Set once the VM's guest refused a script: this session does not ask again.
+    private bool _scriptsRefused;
+
+    /// <summary>The script's results, or null when the guest does not know scripts (nothing ran).</summary>
+    private async Task<SqlScriptResult?> TryScriptAsync(IEnumerable<string> statements, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CallAsync(() => SqlSession.ExecuteScriptAsync(statements.Select(s => SqlCommand.Execute(s)), cancellationToken))
+                .ConfigureAwait(false);
+        }
+        catch (SqlScriptNotSupportedException)
+        {
+            _scriptsRefused = true;
+            return null;
+        }
     }
 
     /// <summary>Most SQL text in one script; a longer batch takes several.</summary>

@@ -8,7 +8,7 @@ namespace AkkaLockstep.Host;
 
 /// <summary>A cluster member as this node knows it, from its roles.</summary>
 public sealed record MemberEntry(string Name, Address Address, bool IsWitness, string? ClientEndpoint, string? CommandEndpoint,
-    string? CopyEndpoint = null);
+    string? ReplicationEndpoint = null);
 
 /// <summary>What a local replica last reported about itself; read by the client endpoint without asking the actor.</summary>
 public sealed record LocalReplicaState(ReplicaRole Role, long Epoch, string? ClientHint);
@@ -22,7 +22,7 @@ public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = nul
     public const string NameRolePrefix = "name=";
     public const string ClientRolePrefix = "client=";
     public const string CommandRolePrefix = "command=";
-    public const string CopyRolePrefix = "copy=";
+    public const string ReplicationRolePrefix = "repl=";
 
     private readonly ConcurrentDictionary<string, MemberEntry> _members = new();
     private readonly ConcurrentDictionary<string, ActorSelection> _peerManagers = new();
@@ -91,17 +91,17 @@ public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = nul
     public string? ClientEndpointOf(string host) =>
         host == Self && Options.ClientPort > 0 ? $"{Options.Hostname}:{Options.ClientPort}" : Member(host)?.ClientEndpoint;
 
-    /// <summary>Sends full copies to peers over their copy endpoints; null: copies go over Akka.Remote.</summary>
-    public Replication.CopyLink.CopyLinks? CopyLinks { get; set; }
+    /// <summary>Sends replicas' messages to peers over their replication endpoints; null: they go over Akka.Remote.</summary>
+    public Replication.ReplicationLink.ReplicationLinks? ReplicationLinks { get; set; }
 
     /// <summary>Roles this node announces in the cluster, so others learn its name and endpoints.</summary>
-    /// <param name="copyPort">The port the copy server is bound to (0: none).</param>
-    public static IReadOnlyList<string> RolesFor(HostOptions options, int copyPort = 0)
+    /// <param name="replicationPort">The port the replication server is bound to (0: none).</param>
+    public static IReadOnlyList<string> RolesFor(HostOptions options, int replicationPort = 0)
     {
         var roles = new List<string> { options.Role, NameRolePrefix + options.Name };
         if (options.ClientPort > 0) roles.Add($"{ClientRolePrefix}{options.Hostname}:{options.ClientPort}");
         if (options.CommandPort > 0) roles.Add($"{CommandRolePrefix}{options.Hostname}:{options.CommandPort}");
-        if (copyPort > 0) roles.Add($"{CopyRolePrefix}{options.Hostname}:{copyPort}");
+        if (replicationPort > 0) roles.Add($"{ReplicationRolePrefix}{options.Hostname}:{replicationPort}");
         return roles;
     }
 
@@ -113,6 +113,6 @@ public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = nul
         return new MemberEntry(name, address, list.Contains(HostOptions.WitnessRole),
             list.FirstOrDefault(r => r.StartsWith(ClientRolePrefix, StringComparison.Ordinal))?[ClientRolePrefix.Length..],
             list.FirstOrDefault(r => r.StartsWith(CommandRolePrefix, StringComparison.Ordinal))?[CommandRolePrefix.Length..],
-            list.FirstOrDefault(r => r.StartsWith(CopyRolePrefix, StringComparison.Ordinal))?[CopyRolePrefix.Length..]);
+            list.FirstOrDefault(r => r.StartsWith(ReplicationRolePrefix, StringComparison.Ordinal))?[ReplicationRolePrefix.Length..]);
     }
 }

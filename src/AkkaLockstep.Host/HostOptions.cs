@@ -25,10 +25,10 @@ public sealed record HostOptions
     public int ClientPort { get; init; }
 
     /// <summary>
-    /// TCP port on which this host receives full copies of disks from its peers (0 = a free port chosen at start;
-    /// peers learn it from the cluster membership). Witnesses have none.
+    /// TCP port on which this host receives its replicas' traffic from their peers: appends, replies, full copies of
+    /// disks (0 = a free port chosen at start; peers learn it from the cluster membership). Witnesses have none.
     /// </summary>
-    public int CopyPort { get; init; }
+    public int ReplicationPort { get; init; }
 
     /// <summary>Command endpoint HTTP port for the CLI, health and metrics (0 = none).</summary>
     public int CommandPort { get; init; } = 9110;

@@ -12,7 +12,7 @@ using AkkaLockstep.Host.Faults;
 using AkkaLockstep.Host.Persistence;
 using AkkaLockstep.Host.Placement;
 using AkkaLockstep.Host.Replication;
-using AkkaLockstep.Host.Replication.CopyLink;
+using AkkaLockstep.Host.Replication.ReplicationLink;
 using AkkaLockstep.Host.Witness;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -59,7 +59,7 @@ public static class HostRunner
         var directory = new HostDirectory(options, faults);
         var isHost = options.Role == HostOptions.HostRole;
         // Bound before the actor system starts: its port is announced in this member's roles.
-        await using var copyServer = isHost ? new CopyLinkServer(new IPEndPoint(IPAddress.Parse(ResolveAddress(options.Hostname)), options.CopyPort)) : null;
+        await using var replicationServer = isHost ? new ReplicationLinkServer(new IPEndPoint(IPAddress.Parse(ResolveAddress(options.Hostname)), options.ReplicationPort)) : null;
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateDefaultBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
@@ -74,7 +74,7 @@ public static class HostRunner
                 services.AddAkka(HostOptions.ActorSystemName, (akka, _) =>
                 {
                     akka.AddHocon(AkkaHocon.Base, HoconAddMode.Prepend)
-                        .AddHocon(AkkaHocon.Roles(HostDirectory.RolesFor(options, copyServer?.Port ?? 0)), HoconAddMode.Prepend)
+                        .AddHocon(AkkaHocon.Roles(HostDirectory.RolesFor(options, replicationServer?.Port ?? 0)), HoconAddMode.Prepend)
                         .AddHocon(AkkaHocon.JoinTimeout(rejoining ? null : FirstJoinTimeout), HoconAddMode.Prepend)
                         .WithRemoting(options.Hostname, options.Port)
                         .WithClustering(new ClusterOptions { SeedNodes = options.Seeds.ToArray() })
@@ -103,12 +103,12 @@ public static class HostRunner
         var registry = host.Services.GetRequiredService<ActorRegistry>();
         var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
         var coordinator = await registry.GetAsync<PlacementCoordinatorKey>(ct).ConfigureAwait(false);
-        await using var copyLinks = isHost ? new CopyLinks(directory, loggerFactory.CreateLogger<CopyLinks>()) : null;
-        directory.CopyLinks = copyLinks;
-        copyServer?.Start(envelope =>
+        await using var replicationLinks = isHost ? new ReplicationLinks(directory, loggerFactory.CreateLogger<ReplicationLinks>()) : null;
+        directory.ReplicationLinks = replicationLinks;
+        replicationServer?.Start(envelope =>
         {
             if (!faults.Cuts(envelope.FromHost)) directory.LocalReplica(envelope.Vm)?.Tell(envelope);
-        }, loggerFactory.CreateLogger<CopyLinkServer>());
+        }, loggerFactory.CreateLogger<ReplicationLinkServer>());
 
         await using var commandEndpoint = options.CommandPort > 0
             ? new CommandEndpointServer(new ClusterCommandApi(system, directory, coordinator), options.Hostname, options.CommandPort,
@@ -122,7 +122,7 @@ public static class HostRunner
         if (clientEndpoint is not null) await clientEndpoint.StartAsync(ct).ConfigureAwait(false);
         Console.WriteLine($"{options.Role} {options.Name} up: remoting {options.Hostname}:{options.Port}" +
                           (clientEndpoint is null ? "" : $", clients {options.Hostname}:{clientEndpoint.Port}") +
-                          (copyServer is null ? "" : $", copies {options.Hostname}:{copyServer.Port}") +
+                          (replicationServer is null ? "" : $", replication {options.Hostname}:{replicationServer.Port}") +
                           (commandEndpoint is null ? "" : $", commands {commandEndpoint.BaseAddress}") + $", data {options.DataDir}");
 
         // Stop on cancellation, or when the actor system terminates (e.g. this node was downed).

@@ -21,15 +21,7 @@ public sealed record PersistSnapshot(long OpId, ReplicaSnapshot Snapshot, Durabl
 /// <summary>A state made durable on disk: its SHA-256 and length.</summary>
 public sealed record DurableDisk(byte[] Digest, long Length);
 
-public sealed record SendToPeer(PeerMessage Message) : Effect
-{
-    /// <summary>
-    /// Resync traffic: a full copy, its acknowledgements, and entries for a peer that catches up while this primary
-    /// leads alone. It may be large; the shell may give it a connection of its own, so it neither waits behind nor
-    /// holds up the pair's steady traffic.
-    /// </summary>
-    public bool Resync { get; init; } = Message is SnapshotChunk or CopyAck;
-}
+public sealed record SendToPeer(PeerMessage Message) : Effect;
 
 /// <summary>
 /// A full copy waits for a checkpoint of the state as it is now: the newest disk lags it by more than the peer could

@@ -134,10 +134,7 @@ public sealed partial class ReplicaCore
         }
         // While simplex this primary may commit what the secondary never sees: no takeover until duplex again.
         var takeover = _simplex ? long.MaxValue : _takeoverIndex;
-        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash, takeover))
-        {
-            Resync = _simplex && entries.Count > 0,
-        });
+        Emit(new SendToPeer(new Append(Epoch, prev, _log.EpochAt(prev), entries, CommitIndex, checkIndex, checkHash, takeover)));
         _lastSendMs = _now;
     }
 

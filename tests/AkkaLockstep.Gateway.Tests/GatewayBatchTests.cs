@@ -79,4 +79,21 @@ public sealed class GatewayBatchTests : IAsyncLifetime
         await using var rows = new NpgsqlCommand("SELECT group_concat(id) FROM t", connection);
         Assert.Equal("1", await rows.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task Hosts_older_than_scripts_get_the_statements_one_at_a_time_and_each_still_runs_once()
+    {
+        _gateway.Cluster.RefuseScripts = true;
+        var (exit, stdout, stderr) = await PsqlAsync("BEGIN; INSERT INTO t VALUES (1, 'a'); INSERT INTO t VALUES (2, 'b'); SELECT count(*) FROM t; COMMIT");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("2", stdout.Split('\n'));
+        // The refused script ran nothing; then each statement went alone (after the table's CREATE) and ran once.
+        Assert.Equal(1, _gateway.Cluster.Count(SqlCommandKind.Script));
+        var alone = _gateway.Cluster.Applied.Where(a => a.Command.Kind == SqlCommandKind.Execute).Select(a => a.Command.Sql).Skip(1).ToList();
+        Assert.Equal(["BEGIN", "INSERT INTO t VALUES (1, 'a')", "INSERT INTO t VALUES (2, 'b')", "SELECT count(*) FROM t", "COMMIT"], alone);
+        // A new connection asks again (the hosts may have been upgraded meanwhile); one session asks once.
+        Assert.True((await PsqlAsync("SELECT 1; SELECT 2")).ExitCode == 0);
+        Assert.Equal(2, _gateway.Cluster.Count(SqlCommandKind.Script));
+    }
 }

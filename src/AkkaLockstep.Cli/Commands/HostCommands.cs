@@ -48,7 +48,7 @@ internal static class HostCommands
             command.Options.Add(option);
         Option<int?>? pgPort = null;
         Option<string[]>? pgUsers = null;
-        Option<int?>? copyPort = null;
+        Option<int?>? replicationPort = null;
         if (role == HostOptions.HostRole)
         {
             pgPort = new Option<int?>("--pg-port") { Description = "PostgreSQL protocol gateway TCP port in this host, 0 = none [LOCKSTEP_PG_PORT]" };
@@ -57,13 +57,13 @@ internal static class HostCommands
                 Description = "A user of the PostgreSQL gateway; repeat for more; replaces pgUsers of the config file [LOCKSTEP_PG_USERS=A:PW,B:PW]",
                 HelpName = "NAME:PASSWORD",
             };
-            copyPort = new Option<int?>("--copy-port")
+            replicationPort = new Option<int?>("--replication-port")
             {
-                Description = "TCP port receiving full copies of disks from peers, 0 = a free one [LOCKSTEP_COPY_PORT]",
+                Description = "TCP port receiving replicas' traffic from peers (appends, full copies of disks), 0 = a free one [LOCKSTEP_REPLICATION_PORT]",
             };
             command.Options.Add(pgPort);
             command.Options.Add(pgUsers);
-            command.Options.Add(copyPort);
+            command.Options.Add(replicationPort);
         }
 
         command.SetHandler(environment, async (parse, context, ct) =>
@@ -79,7 +79,7 @@ internal static class HostCommands
                 CommandPort = parse.GetValue(commandPort),
                 Postgres = parse.GetValue(postgres),
                 PgPort = pgPort is null ? null : parse.GetValue(pgPort),
-                CopyPort = copyPort is null ? null : parse.GetValue(copyPort),
+                ReplicationPort = replicationPort is null ? null : parse.GetValue(replicationPort),
                 PgUsers = UsersFlag(pgUsers is null ? null : parse.GetValue(pgUsers), "--pg-user"),
                 SnapshotEvery = parse.GetValue(snapshotEvery),
                 RetainInputs = parse.GetValue(retainInputs),
@@ -159,7 +159,7 @@ internal static class HostCommands
     {
         var o = loaded.Options;
         var endpoints = $"remoting {o.Hostname}:{o.Port}, command {Port(o.CommandPort)}, client {Port(o.ClientPort)}" +
-                        (o.Role == HostOptions.HostRole ? $", PostgreSQL {Port(o.PgPort)}, copies {(o.CopyPort == 0 ? "any free port" : o.CopyPort)}" : "");
+                        (o.Role == HostOptions.HostRole ? $", PostgreSQL {Port(o.PgPort)}, replication {(o.ReplicationPort == 0 ? "any free port" : o.ReplicationPort)}" : "");
         var journal = o.PostgresConnectionString is null ? "SQLite" : "PostgreSQL";
         return $"lockstep {o.Role} {o.Name}: {endpoints}; seeds {string.Join(",", o.Seeds)}; data {o.DataDir} ({journal} journal); " +
                $"config {loaded.ConfigFile ?? "(none, built-in defaults)"}";

@@ -12,7 +12,7 @@ public static class EnvironmentLayer
     public const string DataDir = "LOCKSTEP_DATA_DIR";
     public const string ClientPort = "LOCKSTEP_CLIENT_PORT";
     public const string CommandPort = "LOCKSTEP_COMMAND_PORT";
-    public const string CopyPort = "LOCKSTEP_COPY_PORT";
+    public const string ReplicationPort = "LOCKSTEP_REPLICATION_PORT";
     public const string Postgres = "LOCKSTEP_POSTGRES";
     public const string PgPort = "LOCKSTEP_PG_PORT";
     public const string SnapshotEvery = "LOCKSTEP_SNAPSHOT_EVERY";
@@ -62,7 +62,7 @@ public static class EnvironmentLayer
             DataDir = Get(DataDir),
             ClientPort = GetInt(ClientPort),
             CommandPort = GetInt(CommandPort),
-            CopyPort = GetInt(CopyPort),
+            ReplicationPort = GetInt(ReplicationPort),
             Postgres = Get(Postgres),
             PgPort = GetInt(PgPort),
             SnapshotEvery = GetCount(SnapshotEvery),

@@ -14,7 +14,7 @@ public sealed record HostOptionsLayer
     public string? DataDir { get; init; }
     public int? ClientPort { get; init; }
     public int? CommandPort { get; init; }
-    public int? CopyPort { get; init; }
+    public int? ReplicationPort { get; init; }
     public string? Postgres { get; init; }
     public int? PgPort { get; init; }
     public long? SnapshotEvery { get; init; }
@@ -37,7 +37,7 @@ public sealed record HostOptionsLayer
         DataDir = DataDir ?? lower.DataDir,
         ClientPort = ClientPort ?? lower.ClientPort,
         CommandPort = CommandPort ?? lower.CommandPort,
-        CopyPort = CopyPort ?? lower.CopyPort,
+        ReplicationPort = ReplicationPort ?? lower.ReplicationPort,
         Postgres = Postgres ?? lower.Postgres,
         PgPort = PgPort ?? lower.PgPort,
         PgUsers = PgUsers ?? lower.PgUsers,

@@ -30,9 +30,9 @@ public static partial class HostOptionsValidator
         CheckPort(errors, "clientPort", s.ClientPort, allowZero: true);
         CheckPort(errors, "commandPort", s.CommandPort, allowZero: true);
         CheckPort(errors, "pgPort", s.PgPort, allowZero: true);
-        CheckPort(errors, "copyPort", s.CopyPort, allowZero: true);
-        if (role == HostOptions.WitnessRole && s.CopyPort is > 0)
-            errors.Add($"copyPort {s.CopyPort}: a witness holds no disks, leave it 0");
+        CheckPort(errors, "replicationPort", s.ReplicationPort, allowZero: true);
+        if (role == HostOptions.WitnessRole && s.ReplicationPort is > 0)
+            errors.Add($"replicationPort {s.ReplicationPort}: a witness holds no disks, leave it 0");
         if (role == HostOptions.WitnessRole && s.ClientPort is > 0)
             errors.Add($"clientPort {s.ClientPort}: a witness has no client endpoint, leave it 0");
         if (role == HostOptions.WitnessRole && s.PgPort is > 0)
@@ -67,7 +67,7 @@ public static partial class HostOptionsValidator
 
     private static void CheckDistinctPorts(List<string> errors, HostOptionsLayer s)
     {
-        var used = new[] { ("port", s.Port), ("clientPort", s.ClientPort), ("commandPort", s.CommandPort), ("pgPort", s.PgPort), ("copyPort", s.CopyPort) }
+        var used = new[] { ("port", s.Port), ("clientPort", s.ClientPort), ("commandPort", s.CommandPort), ("pgPort", s.PgPort), ("replicationPort", s.ReplicationPort) }
             .Where(p => p.Item2 is > 0);
         foreach (var clash in used.GroupBy(p => p.Item2).Where(g => g.Count() > 1))
             errors.Add($"{string.Join(" and ", clash.Select(p => p.Item1))} are all {clash.Key}: each needs its own port");

@@ -266,13 +266,13 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 case SendToPeer send:
                     if (_core.Peer is not { } peer || _directory.Faults.Cuts(peer)) break;
                     var envelope = send.Message.ToEnvelope(_vm.Name, _directory.Self);
-                    // Resync traffic takes the peer's copy connection: megabytes that would hold up heartbeats on Akka.Remote,
-                    // and acknowledgements that would pace a copy by Akka.Remote's round trip.
-                    var copyLink = send.Resync && _directory.CopyLinks?.TrySend(peer, envelope) == true;
+                    // The peer's replication connection (a round trip over Akka.Remote cost each write ~0.75 ms more, and
+                    // full copies on it held up heartbeats); Akka.Remote while that connection is down.
+                    var linked = _directory.ReplicationLinks?.TrySend(peer, envelope) == true;
                     if (send.Message is SnapshotChunk { Offset: 0 } first)
                         _log.Info("{0} on {1}: full copy at index {2} to {3} over {4}", _vm.Name, _directory.Self, first.SnapshotIndex, peer,
-                            copyLink ? $"the copy connection to {_directory.Member(peer)?.CopyEndpoint}" : "Akka.Remote");
-                    if (!copyLink) _directory.PeerManager(peer)?.Tell(envelope, Self);
+                            linked ? $"the replication connection to {_directory.Member(peer)?.ReplicationEndpoint}" : "Akka.Remote");
+                    if (!linked) _directory.PeerManager(peer)?.Tell(envelope, Self);
                     break;
                 case Reply { Token: VerifyToken verify } reply:
                     verify.ReplyTo.Tell(reply.Status == ReplyStatus.Ok

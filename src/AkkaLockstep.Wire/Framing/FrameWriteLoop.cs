@@ -20,9 +20,10 @@ public static class FrameWriteLoop
     /// Runs until the channel is completed (then returns) or the stream fails (then throws). A message that cannot
     /// be framed (over the size limit) is handed to <paramref name="onUnwritable"/> and skipped.
     /// </summary>
+    /// <param name="onTaken">Called with each message taken from the channel (a sender that bounds what is queued).</param>
     public static async Task RunAsync<T>(
         ChannelReader<T> messages, Stream output, Action<T, FrameException> onUnwritable,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Action<T>? onTaken = null)
         where T : IMessage
     {
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
@@ -30,6 +31,7 @@ public static class FrameWriteLoop
         {
             while (buffer.WrittenCount < BatchBytes && messages.TryRead(out var message))
             {
+                onTaken?.Invoke(message);
                 try
                 {
                     FrameEncoder.Write(buffer, message);

@@ -54,6 +54,9 @@ internal sealed class FakeSqlCluster : IClientRequestHandler, IAsyncDisposable
         Applied.SelectMany(a => a.Command.Kind == SqlCommandKind.Script ? a.Command.Statements : [a.Command])
             .Count(c => c.Kind == SqlCommandKind.Execute && c.Sql.Contains(fragment, StringComparison.Ordinal));
 
+    /// <summary>Answer Script commands as a guest of a version before scripts does.</summary>
+    public bool RefuseScripts { get; set; }
+
     public int Count(SqlCommandKind kind) => Applied.Count(a => a.Command.Kind == kind);
 
     public Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
@@ -75,7 +78,10 @@ internal sealed class FakeSqlCluster : IClientRequestHandler, IAsyncDisposable
             {
                 _index++;
                 var context = new InputContext(_index, 1_700_000_000_000 + _index, (ulong)_index, new Guid(request.SessionId.Span));
-                output = guest.Apply(request.Command.Span, context);
+                // A guest older than scripts refuses the command kind, as its decoder does, and runs nothing.
+                output = RefuseScripts && request.Command.Length > 1 && request.Command.Span[1] == (byte)SqlCommandKind.Script
+                    ? SqlResult.Error(SqlTransactionState.Idle, SqlStates.ProtocolViolation, "unknown sql command kind 4").Encode()
+                    : guest.Apply(request.Command.Span, context);
                 _sessions[key] = (request.RequestNo, output);
                 if (SqlCommand.TryDecode(request.Command.Span, out var command, out _)) Applied.Enqueue((request.Vm, command!));
                 if (LoseEveryNthAnswer > 0 && ++_requests % LoseEveryNthAnswer == 0)

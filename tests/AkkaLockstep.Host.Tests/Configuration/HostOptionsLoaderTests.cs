@@ -246,15 +246,15 @@ public sealed class HostOptionsLoaderTests : IDisposable
     public void The_copy_port_comes_from_file_environment_or_flag_and_a_witness_has_none()
     {
         WriteConfig("host", HostFile);
-        Assert.Equal(0, Load().Options.CopyPort);
-        _env["LOCKSTEP_COPY_PORT"] = "9300";
-        Assert.Equal(9300, Load().Options.CopyPort);
-        Assert.Equal(9301, Load(flags: new HostOptionsLayer { CopyPort = 9301 }).Options.CopyPort);
-        Assert.Contains("clientPort and copyPort are all 9200", Errors(() => Load(flags: new HostOptionsLayer { CopyPort = 9200 })));
-        _env["LOCKSTEP_COPY_PORT"] = "x";
-        Assert.Contains("LOCKSTEP_COPY_PORT='x' is not a port number", Errors(() => Load()));
-        _env.Remove("LOCKSTEP_COPY_PORT");
-        var witness = new HostOptionsLayer { Name = "w", Seeds = ["akka.tcp://lockstep@127.0.0.1:4053"], CopyPort = 9300 };
+        Assert.Equal(0, Load().Options.ReplicationPort);
+        _env["LOCKSTEP_REPLICATION_PORT"] = "9300";
+        Assert.Equal(9300, Load().Options.ReplicationPort);
+        Assert.Equal(9301, Load(flags: new HostOptionsLayer { ReplicationPort = 9301 }).Options.ReplicationPort);
+        Assert.Contains("clientPort and replicationPort are all 9200", Errors(() => Load(flags: new HostOptionsLayer { ReplicationPort = 9200 })));
+        _env["LOCKSTEP_REPLICATION_PORT"] = "x";
+        Assert.Contains("LOCKSTEP_REPLICATION_PORT='x' is not a port number", Errors(() => Load()));
+        _env.Remove("LOCKSTEP_REPLICATION_PORT");
+        var witness = new HostOptionsLayer { Name = "w", Seeds = ["akka.tcp://lockstep@127.0.0.1:4053"], ReplicationPort = 9300 };
         Assert.Contains("a witness holds no disks", Errors(() => Load(HostOptions.WitnessRole, witness)));
     }
 

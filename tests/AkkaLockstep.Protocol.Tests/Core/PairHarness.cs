@@ -34,9 +34,6 @@ public sealed class PairHarness
     /// <summary>What the shell does when a replica asks for a checkpoint now (the name of the replica).</summary>
     public Action<string>? CheckpointWanted;
 
-    /// <summary>Sees every message a replica sends, with the sender's name, before the wire.</summary>
-    public Action<string, SendToPeer>? Sent;
-
     /// <summary>What the wire delivers instead of a message (damage on the way, a lying peer).</summary>
     public Func<string, PeerMessage, PeerMessage>? Tamper;
 
@@ -93,7 +90,6 @@ public sealed class PairHarness
                     if (AutoPersist) PersistAll(name);
                     break;
                 case SendToPeer send:
-                    Sent?.Invoke(name, send);
                     var to = Cores[name].Peer!;
                     if (!Partitioned && !Down.Contains(to)) _wire.Enqueue((to, send.Message));
                     break;

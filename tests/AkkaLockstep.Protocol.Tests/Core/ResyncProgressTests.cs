@@ -97,30 +97,4 @@ public sealed class ResyncProgressTests
         Assert.True(pair.Cores["a"].Duplex, "the peer did not catch up through the window");
         Assert.Equal(pair.Cores["a"].HashHex, pair.Cores["b"].HashHex);
     }
-
-    [Fact]
-    public void Entries_for_a_peer_catching_up_are_resync_traffic_and_a_duplex_pairs_are_not()
-    {
-        var pair = new PairHarness();
-        var sends = new List<(string From, SendToPeer Send)>();
-        var a = pair.Cores["a"];
-        Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 1, KvCommand.Put("k0", new byte[10])).Status);
-        pair.Down.Add("b");
-        pair.Advance(700);
-        for (var i = 2; i <= 11; i++) Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, i, KvCommand.Put($"k{i}", new byte[10])).Status);
-        pair.Down.Remove("b");
-        pair.Sent = (from, send) => sends.Add((from, send));
-        pair.Advance(1000);
-        Assert.True(a.Duplex);
-        var catchUp = sends.Where(s => s.From == "a" && s.Send.Message is Append { Entries.Count: > 0 }).ToList();
-        Assert.NotEmpty(catchUp);
-        Assert.All(catchUp, s => Assert.True(s.Send.Resync, "a catch-up append was not marked as resync traffic"));
-
-        sends.Clear();
-        Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 12, KvCommand.Put("k12", new byte[10])).Status);
-        var steady = sends.Where(s => s.From == "a" && s.Send.Message is Append { Entries.Count: > 0 }).ToList();
-        Assert.NotEmpty(steady);
-        Assert.All(steady, s => Assert.False(s.Send.Resync, "a duplex append was marked as resync traffic"));
-        Assert.All(sends.Where(s => s.Send.Message is AppendReply or Probe), s => Assert.False(s.Send.Resync));
-    }
 }

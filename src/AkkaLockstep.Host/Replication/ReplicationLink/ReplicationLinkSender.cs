@@ -4,33 +4,33 @@ using AkkaLockstep.Wire.Framing;
 using AkkaLockstep.Wire.Replication;
 using Microsoft.Extensions.Logging;
 
-namespace AkkaLockstep.Host.Replication.CopyLink;
+namespace AkkaLockstep.Host.Replication.ReplicationLink;
 
 /// <summary>
-/// One TCP connection to a peer's copy endpoint, opened when the first message is queued. Messages queued beyond
-/// <see cref="QueuedMessages"/>, or when the connection fails, are dropped: the protocol's windows and resends cover
-/// any loss, so nothing here waits or grows without bound. While the connection is down (a refused or failed connect,
-/// a broken connection) it refuses messages, so they go over Akka.Remote instead, and it reconnects by itself: a
-/// firewalled copy port slows a resync down instead of stopping it.
+/// One TCP connection to a peer's replication endpoint, opened when the first message is queued. Messages queued
+/// beyond <see cref="QueuedBytes"/>, or when the connection fails, are dropped: the protocol's windows and resends
+/// cover any loss, so nothing here waits or grows without bound. While the connection is down (a refused or failed
+/// connect, a broken connection) it refuses messages, so they go over Akka.Remote instead, and it reconnects by itself:
+/// a firewalled replication port slows replication down instead of stopping it.
 /// </summary>
-internal sealed class CopyLinkSender : IAsyncDisposable
+internal sealed class ReplicationLinkSender : IAsyncDisposable
 {
-    /// <summary>Messages waiting for the connection (each at most a 1 MiB piece or batch; a copy window is 8 of them).</summary>
-    public const int QueuedMessages = 64;
+    /// <summary>Bytes of messages waiting for the connection: a few copy windows' worth, and every VM's appends.</summary>
+    public const long QueuedBytes = 64 << 20;
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly ILogger _logger;
-    private readonly Channel<PeerEnvelopeProto> _queue = Channel.CreateBounded<PeerEnvelopeProto>(
-        new BoundedChannelOptions(QueuedMessages) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly Channel<PeerEnvelopeProto> _queue = Channel.CreateUnbounded<PeerEnvelopeProto>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private readonly string _host;
     private readonly int _port;
     private volatile bool _down;
+    private long _queued;
 
-    /// <summary>host:port as a peer announces it; false for anything else (that peer gets its copies over Akka.Remote).</summary>
+    /// <summary>host:port as a peer announces it; false for anything else (that peer gets its replicas' messages over Akka.Remote).</summary>
     public static bool TryParse(string endpoint, out string host, out int port)
     {
         var separator = endpoint.LastIndexOf(':');
@@ -39,7 +39,7 @@ internal sealed class CopyLinkSender : IAsyncDisposable
         return separator > 0 && int.TryParse(endpoint.AsSpan(separator + 1), out port) && port is > 0 and <= 65535;
     }
 
-    public CopyLinkSender(string host, int port, ILogger logger)
+    public ReplicationLinkSender(string host, int port, ILogger logger)
     {
         Endpoint = $"{host}:{port}";
         _host = host;
@@ -48,16 +48,20 @@ internal sealed class CopyLinkSender : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>host:port of the peer's copy server.</summary>
+    /// <summary>host:port of the peer's replication server.</summary>
     public string Endpoint { get; }
 
     /// <summary>Queues <paramref name="envelope"/>; false while the connection is down (send it another way).</summary>
     public bool TrySend(PeerEnvelopeProto envelope)
     {
         if (_down) return false;
-        _queue.Writer.TryWrite(envelope);
+        var size = envelope.CalculateSize();
+        // Over the bound the message is lost, as on a congested link.
+        if (Interlocked.Add(ref _queued, size) > QueuedBytes || !_queue.Writer.TryWrite(envelope)) Interlocked.Add(ref _queued, -size);
         return true;
     }
+
+    private void Taken(PeerEnvelopeProto envelope) => Interlocked.Add(ref _queued, -envelope.CalculateSize());
 
     public async ValueTask DisposeAsync()
     {
@@ -83,13 +87,13 @@ internal sealed class CopyLinkSender : IAsyncDisposable
                     timeout.CancelAfter(ConnectTimeout);
                     await socket.ConnectAsync(_host, _port, timeout.Token).ConfigureAwait(false);
                 }
-                if (failures > 0) _logger.LogInformation("Copy connection to {Endpoint} is back", Endpoint);
+                if (failures > 0) _logger.LogInformation("Replication connection to {Endpoint} is back", Endpoint);
                 failures = 0;
                 _down = false;
                 await using var stream = new NetworkStream(socket, ownsSocket: false);
                 await FrameWriteLoop.RunAsync(_queue.Reader, stream,
-                    (envelope, e) => _logger.LogError("A message of a resync of {Vm} cannot be framed: {Reason}", envelope.Vm, e.Message),
-                    _stopping.Token).ConfigureAwait(false);
+                    (envelope, e) => _logger.LogError("A replication message of {Vm} cannot be framed: {Reason}", envelope.Vm, e.Message),
+                    _stopping.Token, Taken).ConfigureAwait(false);
                 return;
             }
             catch (Exception) when (_stopping.IsCancellationRequested)
@@ -101,9 +105,9 @@ internal sealed class CopyLinkSender : IAsyncDisposable
                 _down = true;
                 // Logged once per outage, not on every retry while the peer is down.
                 if (failures++ == 0)
-                    _logger.LogWarning("Copy connection to {Endpoint} failed: {Reason}; resync traffic goes over Akka.Remote until it is back",
+                    _logger.LogWarning("Replication connection to {Endpoint} failed: {Reason}; replication goes over Akka.Remote until it is back",
                         Endpoint, e.Message);
-                while (_queue.Reader.TryRead(out _)) { }
+                while (_queue.Reader.TryRead(out var dropped)) Taken(dropped);
                 try
                 {
                     await Task.Delay(RetryDelay, _stopping.Token).ConfigureAwait(false);

@@ -1,35 +1,35 @@
 using AkkaLockstep.Wire.Replication;
 using Microsoft.Extensions.Logging;
 
-namespace AkkaLockstep.Host.Replication.CopyLink;
+namespace AkkaLockstep.Host.Replication.ReplicationLink;
 
 /// <summary>
-/// This host's outgoing copy connections, one per peer host, to the copy endpoint the peer announces in the
+/// This host's outgoing replication connections, one per peer host, to the replication endpoint the peer announces in the
 /// cluster. A peer that restarted on another port gets a new connection.
 /// </summary>
-public sealed class CopyLinks(HostDirectory directory, ILogger logger) : IAsyncDisposable
+public sealed class ReplicationLinks(HostDirectory directory, ILogger logger) : IAsyncDisposable
 {
-    private readonly Dictionary<string, CopyLinkSender> _senders = new();
+    private readonly Dictionary<string, ReplicationLinkSender> _senders = new();
     private bool _disposed;
 
     /// <summary>
-    /// Queues resync traffic for <paramref name="host"/>. False when that host announces no copy endpoint or the
-    /// connection to it is down: the caller sends it over Akka.Remote instead. A message queued may still be lost;
+    /// Queues a replica's message for <paramref name="host"/>. False when that host announces no replication endpoint or
+    /// the connection to it is down: the caller sends it over Akka.Remote instead. A message queued may still be lost;
     /// the protocol resends.
     /// </summary>
     public bool TrySend(string host, PeerEnvelopeProto envelope)
     {
-        if (directory.Member(host)?.CopyEndpoint is not { } endpoint || !CopyLinkSender.TryParse(endpoint, out var address, out var port))
+        if (directory.Member(host)?.ReplicationEndpoint is not { } endpoint || !ReplicationLinkSender.TryParse(endpoint, out var address, out var port))
             return false;
-        CopyLinkSender? replaced = null;
-        CopyLinkSender sender;
+        ReplicationLinkSender? replaced = null;
+        ReplicationLinkSender sender;
         lock (_senders)
         {
             if (_disposed) return false;
             if (!_senders.TryGetValue(host, out var existing) || existing.Endpoint != endpoint)
             {
                 replaced = existing;
-                _senders[host] = existing = new CopyLinkSender(address, port, logger);
+                _senders[host] = existing = new ReplicationLinkSender(address, port, logger);
             }
             sender = existing;
         }
@@ -39,7 +39,7 @@ public sealed class CopyLinks(HostDirectory directory, ILogger logger) : IAsyncD
 
     public async ValueTask DisposeAsync()
     {
-        CopyLinkSender[] senders;
+        ReplicationLinkSender[] senders;
         lock (_senders)
         {
             _disposed = true;

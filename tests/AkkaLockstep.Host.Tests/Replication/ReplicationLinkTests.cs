@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
-using AkkaLockstep.Host.Replication.CopyLink;
+using AkkaLockstep.Host.Replication.ReplicationLink;
 using AkkaLockstep.Host.Tests.ClientEndpoint;
 using AkkaLockstep.Protocol;
 using AkkaLockstep.Wire.Replication;
@@ -11,20 +11,20 @@ using Microsoft.Extensions.Logging;
 
 namespace AkkaLockstep.Host.Tests.Replication;
 
-/// <summary>Resync traffic (pieces of full copies, their acknowledgements, catch-up entries) travels between hosts over its own TCP connection.</summary>
-public sealed class CopyLinkTests : IAsyncLifetime
+/// <summary>Replica-to-replica traffic (appends, replies, probes, pieces of full copies) travels between hosts over its own TCP connection.</summary>
+public sealed class ReplicationLinkTests : IAsyncLifetime
 {
     private readonly ConcurrentQueue<PeerEnvelopeProto> _delivered = new();
     private readonly ListLogger _serverLog = new();
-    private readonly CopyLinkServer _server = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly ReplicationLinkServer _server = new(new IPEndPoint(IPAddress.Loopback, 0));
     private readonly HostDirectory _directory = new(new HostOptions { Name = "h1", Role = HostOptions.HostRole, DataDir = Path.GetTempPath() });
-    private CopyLinks _links = null!;
+    private ReplicationLinks _links = null!;
 
     public Task InitializeAsync()
     {
         _server.Start(_delivered.Enqueue, _serverLog);
         AnnouncePeer(_server.Port);
-        _links = new CopyLinks(_directory, new ListLogger());
+        _links = new ReplicationLinks(_directory, new ListLogger());
         return Task.CompletedTask;
     }
 
@@ -34,8 +34,8 @@ public sealed class CopyLinkTests : IAsyncLifetime
         await _server.DisposeAsync();
     }
 
-    private void AnnouncePeer(int copyPort) =>
-        _directory.SetMember(new MemberEntry("h2", new Address("akka.tcp", "lockstep", "127.0.0.1", 4054), false, null, null, $"127.0.0.1:{copyPort}"));
+    private void AnnouncePeer(int replicationPort) =>
+        _directory.SetMember(new MemberEntry("h2", new Address("akka.tcp", "lockstep", "127.0.0.1", 4054), false, null, null, $"127.0.0.1:{replicationPort}"));
 
     private static PeerEnvelopeProto Piece(long offset, byte[] data) => new()
     {
@@ -145,7 +145,7 @@ public sealed class CopyLinkTests : IAsyncLifetime
         _links.TrySend("h2", Piece(0, [1]));
         await WaitForAsync(() => !_links.TrySend("h2", Piece(0, [1])), "the link to refuse messages");
         var delivered = new ConcurrentQueue<PeerEnvelopeProto>();
-        await using var back = new CopyLinkServer(new IPEndPoint(IPAddress.Loopback, port));
+        await using var back = new ReplicationLinkServer(new IPEndPoint(IPAddress.Loopback, port));
         back.Start(delivered.Enqueue, new ListLogger());
         // It reconnects by itself, with nothing queued meanwhile.
         await WaitForAsync(() => _links.TrySend("h2", Piece(7, [7])) && !delivered.IsEmpty, "the link to take messages again");
@@ -153,19 +153,24 @@ public sealed class CopyLinkTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_connection_sending_other_peer_messages_is_closed_and_they_are_not_delivered()
+    public async Task Every_kind_of_peer_message_is_delivered_but_one_with_nothing_understood_closes_that_connection()
     {
+        var reply = new PeerEnvelopeProto { Vm = "db", FromHost = "h1", AppendReply = new AppendReplyProto { Epoch = 4, Success = true, MatchIndex = 9 } };
+        Assert.True(_links.TrySend("h2", reply));
+        await WaitForAsync(() => _delivered.Count == 1, "the reply");
+        Assert.Equal(reply, _delivered.Single());
+
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(IPAddress.Loopback, _server.Port);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        AkkaLockstep.Wire.Framing.FrameEncoder.Write(buffer, new PeerEnvelopeProto { Vm = "db", FromHost = "h9", AppendReply = new AppendReplyProto { Epoch = 99 } });
+        AkkaLockstep.Wire.Framing.FrameEncoder.Write(buffer, new PeerEnvelopeProto { Vm = "db", FromHost = "h9" });
         AkkaLockstep.Wire.Framing.FrameEncoder.Write(buffer, Piece(0, [1]));
         await tcp.GetStream().WriteAsync(buffer.WrittenMemory);
         await WaitForAsync(() => _serverLog.Count(LogLevel.Warning) == 1, "the warning");
-        Assert.Contains(_serverLog.Entries, e => e.Message.Contains("which is not resync traffic", StringComparison.Ordinal));
+        Assert.Contains(_serverLog.Entries, e => e.Message.Contains("nothing in it this host understands", StringComparison.Ordinal));
         // The server read no further on that connection.
         Assert.Equal(0, await tcp.GetStream().ReadAsync(new byte[1]));
-        Assert.Empty(_delivered);
+        Assert.Single(_delivered);
     }
 
     [Fact]
@@ -174,7 +179,7 @@ public sealed class CopyLinkTests : IAsyncLifetime
         Assert.True(_links.TrySend("h2", Piece(0, [1])));
         await WaitForAsync(() => _delivered.Count == 1, "the first piece");
         var delivered = new ConcurrentQueue<PeerEnvelopeProto>();
-        await using var restarted = new CopyLinkServer(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var restarted = new ReplicationLinkServer(new IPEndPoint(IPAddress.Loopback, 0));
         restarted.Start(delivered.Enqueue, new ListLogger());
         AnnouncePeer(restarted.Port);
         Assert.True(_links.TrySend("h2", Piece(1, [2])));
