@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using AkkaLockstep.Gateway.Tests.Support;
+using AkkaLockstep.PgWire.Tests.Support;
 using AkkaLockstep.Guests.Sql;
 using Npgsql;
 
@@ -15,7 +15,7 @@ public sealed class GatewayBatchTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists("/usr/bin/psql"), "psql is not installed (apt-get install postgresql-client)");
+        Assert.True(ExternalClient.Installed("psql"), "psql is not installed (apt-get install postgresql-client)");
         _gateway = await TestGateway.StartAsync("db");
         await using var connection = await _gateway.OpenAsync("db");
         await using var create = new NpgsqlCommand("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT NOT NULL)", connection);
@@ -24,30 +24,8 @@ public sealed class GatewayBatchTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _gateway.DisposeAsync();
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> PsqlAsync(string command)
-    {
-        var start = new ProcessStartInfo("psql") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", _gateway.Gateway.LocalEndPoint.Port.ToString(), "-U", TestGateway.User,
-                     "-d", "db", "-X", "-A", "-t", "-c", command })
-            start.ArgumentList.Add(argument);
-        start.Environment["PGPASSWORD"] = TestGateway.Password;
-        start.Environment["PGCONNECT_TIMEOUT"] = "10";
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<ExternalClient.Outcome> PsqlAsync(string command) =>
+        ExternalClient.RunAsync("psql", _gateway.Gateway.LocalEndPoint.Port, TestGateway.User, TestGateway.Password, ["-d", "db", "-X", "-A", "-t", "-c", command]);
 
     private List<SqlCommand> Scripts() => _gateway.Cluster.Applied.Where(a => a.Command.Kind == SqlCommandKind.Script).Select(a => a.Command).ToList();
 

@@ -27,10 +27,11 @@ public sealed record ResyncPacing(double SteadyP99Ms, double ResyncP99Ms, int St
 }
 
 /// <param name="FullCopyMbPerS">The full copy with nothing else running: from the primary first seeing its peer resync to duplex.</param>
+/// <param name="FullCopyTransferMbPerS">Its transfer alone, as the primary logs it (without a fresh checkpoint waited for or the install).</param>
 /// <param name="FullCopyUnderLoadMbPerS">The same while the probe load writes, which shares the machine with the copy.</param>
 public sealed record ResyncReport(IReadOnlyList<IncrementalResync> Incremental, double? FullCopyMbPerS, int FullCopyMb,
-    double? FullCopySeconds, double? FullCopyUnderLoadMbPerS, double? FullCopyUnderLoadSeconds, ResyncPacing? FullCopyPacing,
-    int Sessions, int Cores, string Date);
+    double? FullCopySeconds, double? FullCopyTransferMbPerS, double? FullCopyUnderLoadMbPerS, double? FullCopyUnderLoadSeconds,
+    ResyncPacing? FullCopyPacing, int Sessions, int Cores, string Date);
 
 /// <summary>
 /// `lockstep bench resync`: how long a returning replica takes to be duplex again. Each run kills the secondary's
@@ -65,7 +66,7 @@ public static class ResyncBench
             }
         }, ct);
 
-        double? fullSeconds = null, loadedSeconds = null;
+        double? fullSeconds = null, loadedSeconds = null, transferRate = null;
         ResyncPacing? fullPacing = null;
         if (settings.FullCopyMb > 0)
         {
@@ -76,7 +77,10 @@ public static class ResyncBench
                 var (seconds, catchUp, _) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
                     Math.Min(settings.Sessions, 4), progress, ct, probe: false);
                 fullSeconds = catchUp ?? seconds;
-                await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {fullSeconds:0.0} s with no client load");
+                transferRate = CopyTransferLog.MbPerSecond(CopyTransferLog.Last(
+                    await File.ReadAllLinesAsync(cluster.Members.Single(m => m.Name == "h1").Log, ct), "resync-full"));
+                await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {fullSeconds:0.0} s with no client load " +
+                                              $"(transfer {transferRate?.ToString("0.0") ?? "not logged"} MB/s)");
                 (seconds, catchUp, fullPacing) = await MissAndReturnAsync(cluster, "resync-full-load", settings.FullCopyMb, FullCopyValueBytes,
                     Math.Min(settings.Sessions, 4), progress, ct, probe: true);
                 loadedSeconds = catchUp ?? seconds;
@@ -85,8 +89,8 @@ public static class ResyncBench
         }
 
         double? Rate(double? seconds) => seconds is > 0 ? Math.Round(settings.FullCopyMb * 1.048576 / seconds.Value, 1) : null;
-        var report = new ResyncReport(incremental, Rate(fullSeconds), settings.FullCopyMb, fullSeconds, Rate(loadedSeconds), loadedSeconds,
-            fullPacing, settings.Sessions, Environment.ProcessorCount, DateTime.UtcNow.ToString("yyyy-MM-dd"));
+        var report = new ResyncReport(incremental, Rate(fullSeconds), settings.FullCopyMb, fullSeconds, transferRate, Rate(loadedSeconds),
+            loadedSeconds, fullPacing, settings.Sessions, Environment.ProcessorCount, DateTime.UtcNow.ToString("yyyy-MM-dd"));
         if (settings.Json) await context.Output.WriteLineAsync(JsonSerializer.Serialize(report, Output.CliJson.Options));
         else
         {
@@ -95,7 +99,8 @@ public static class ResyncBench
                 await context.Output.WriteLineAsync($"{r.Missed,10:N0} {r.Seconds,12:0.0} {(r.CatchUpSeconds is { } c ? c.ToString("0.0") : "-"),11} " +
                                                     $"{r.Pacing.SteadyP99Ms,8:0.0} ms {r.Pacing.ResyncP99Ms,8:0.0} ms");
             if (report.FullCopyMbPerS is { } rate)
-                await context.Output.WriteLineAsync($"full copy of {settings.FullCopyMb} MiB: {rate:0.0} MB/s alone, " +
+                await context.Output.WriteLineAsync($"full copy of {settings.FullCopyMb} MiB: {rate:0.0} MB/s alone (transfer " +
+                                                    $"{report.FullCopyTransferMbPerS?.ToString("0.0") ?? "-"} MB/s), " +
                                                     $"{report.FullCopyUnderLoadMbPerS:0.0} MB/s under the probe load; {Describe(report.FullCopyPacing!)}");
         }
         return 0;

@@ -38,7 +38,7 @@ public sealed class PgbenchTests : IAsyncLifetime
         try
         {
             var outcome = await ExternalClient.RunAsync(
-                "pgbench", _server, ["-n", "-M", mode, "-f", script, "-t", Transactions.ToString(), "-c", Clients.ToString(), "bench"]);
+                "pgbench", _server.Port, TestServer.User, TestServer.Password, ["-n", "-M", mode, "-f", script, "-t", Transactions.ToString(), "-c", Clients.ToString(), "bench"]);
 
             Assert.True(outcome.ExitCode == 0, outcome.Stdout + outcome.Stderr);
             Assert.Contains($"number of transactions actually processed: {Clients * Transactions}/{Clients * Transactions}", outcome.Stdout);

@@ -73,7 +73,7 @@ public sealed class PsqlTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_password_fails_to_connect()
     {
-        var outcome = await ExternalClient.RunAsync("psql", _server, ["-X", "-d", "app", "-c", "select 1"], password: "wrong");
+        var outcome = await ExternalClient.RunAsync("psql", _server.Port, TestServer.User, "wrong", ["-X", "-d", "app", "-c", "select 1"]);
 
         Assert.Equal(2, outcome.ExitCode);
         Assert.Contains("password authentication failed for user \"alice\"", outcome.Stderr);
@@ -89,7 +89,8 @@ public sealed class PsqlTests : IAsyncLifetime
     }
 
     Task<ExternalClient.Outcome> PsqlAsync(params string[] arguments) =>
-        ExternalClient.RunAsync("psql", _server, ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", "app", .. arguments]);
+        ExternalClient.RunAsync("psql", _server.Port, TestServer.User, TestServer.Password,
+            ["-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", "app", .. arguments]);
 
     static List<string> Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 }

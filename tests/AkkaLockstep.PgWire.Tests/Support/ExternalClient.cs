@@ -2,12 +2,15 @@ using System.Diagnostics;
 
 namespace AkkaLockstep.PgWire.Tests.Support;
 
-/// <summary>Runs psql or pgbench against a test server, killing the process tree if it outlives its timeout.</summary>
+/// <summary>
+/// Runs psql or pgbench against a server on a loopback port, killing the process tree if it outlives its timeout.
+/// Shared with the gateway tests (linked into that project).
+/// </summary>
 internal static class ExternalClient
 {
     public sealed record Outcome(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Outcome> RunAsync(string program, TestServer server, IEnumerable<string> arguments, string password = TestServer.Password)
+    public static async Task<Outcome> RunAsync(string program, int port, string user, string password, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -16,7 +19,7 @@ internal static class ExternalClient
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", server.Port.ToString(), "-U", TestServer.User }.Concat(arguments))
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(), "-U", user }.Concat(arguments))
             start.ArgumentList.Add(argument);
         start.Environment["PGPASSWORD"] = password;
         start.Environment["PGCONNECT_TIMEOUT"] = "10";

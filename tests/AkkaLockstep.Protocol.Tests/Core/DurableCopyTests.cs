@@ -73,6 +73,8 @@ public sealed class DurableCopyTests
         return (pair, diskIndex);
     }
 
+    private static IEnumerable<SnapshotChunk> Pieces(PairHarness pair) => pair.Delivered.Select(d => d.Message).OfType<SnapshotChunk>();
+
     private static void AssertIdenticalDuplex(PairHarness pair)
     {
         var (a, b) = (pair.Cores["a"], pair.Cores["b"]);
@@ -87,16 +89,10 @@ public sealed class DurableCopyTests
     {
         var disks = new List<FakeDisk>();
         var (pair, diskIndex) = AwayWithDisk(30, 20, (i, s) => new FakeDisk(i, s), disks.Add);
-        var chunks = new List<SnapshotChunk>();
-        pair.Tamper = (_, m) =>
-        {
-            if (m is SnapshotChunk c) chunks.Add(c);
-            return m;
-        };
         pair.Down.Remove("b");
         pair.Advance(1000);
         AssertIdenticalDuplex(pair);
-        Assert.All(chunks, c => Assert.Equal(diskIndex, c.SnapshotIndex));
+        Assert.All(Pieces(pair), c => Assert.Equal(diskIndex, c.SnapshotIndex));
         Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{diskIndex} at index {diskIndex}", StringComparison.Ordinal));
         Assert.Contains(pair.Notices, n => n.StartsWith($"installed a full copy of a's state at index {diskIndex}", StringComparison.Ordinal));
         Assert.True(((KvGuest)pair.Cores["b"].Guest).Entries.ContainsKey("j19"), "the entries after the disk did not follow it");
@@ -161,20 +157,14 @@ public sealed class DurableCopyTests
     {
         var disks = new List<FakeDisk>();
         var (pair, diskIndex) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), disks.Add, SmallCopies(staleBytes: 500));
-        var chunks = new List<SnapshotChunk>();
-        pair.Tamper = (_, m) =>
-        {
-            if (m is SnapshotChunk c) chunks.Add(c);
-            return m;
-        };
         pair.Down.Remove("b");
         pair.Advance(1000);
         AssertIdenticalDuplex(pair);
         var fresh = pair.Cores["a"].AppliedIndex;
         Assert.Contains(pair.Notices, n => n.Contains($"waits for a checkpoint at index {fresh} (the newest disk, at index {diskIndex}, lags it by",
             StringComparison.Ordinal));
-        Assert.NotEmpty(chunks);
-        Assert.All(chunks, c => Assert.Equal(fresh, c.SnapshotIndex));
+        Assert.NotEmpty(Pieces(pair));
+        Assert.All(Pieces(pair), c => Assert.Equal(fresh, c.SnapshotIndex));
         // The stale disk was looked at and let go; the fresh one was sent and closed when the peer held it.
         Assert.All(disks, d => Assert.Equal(1, d.Disposed));
     }
