@@ -25,10 +25,27 @@ public sealed class LockstepPgSession(SqlSession session) : IPgSession
 
     public async ValueTask<PgStatementResult> ExecuteAsync(string sql, IReadOnlyList<PgParameter> parameters, CancellationToken cancellationToken)
     {
-        var values = SqlValueMapping.ToSqlValues(parameters);
-        var result = await CallAsync(() => SqlSession.ExecuteAsync(sql, values, cancellationToken)).ConfigureAwait(false);
-        return SqlResultMapping.ToPg(result, sql);
+        switch (sql)
+        {
+            // BEGIN changes nothing until the transaction's first statement, so it goes with that one: an interactive
+            // transaction costs one replicated round trip fewer, and holds the database for one fewer.
+            case Begin when !_beginDeferred && SqlSession.TransactionState == SqlTransactionState.Idle:
+                _beginDeferred = true;
+                return PgStatementResult.Command(Begin, PgTransactionStatus.InTransaction);
+            // A transaction that ran nothing ends without the guest ever seeing it.
+            case Commit or Rollback when _beginDeferred:
+                _beginDeferred = false;
+                return PgStatementResult.Command(sql, PgTransactionStatus.Idle);
+        }
+        var command = SqlCommand.Execute(sql, SqlValueMapping.ToSqlValues(parameters));
+        if (_beginDeferred) return (await RunAfterBeginAsync([command], cancellationToken).ConfigureAwait(false))[0];
+        return await ExecuteOneAsync(command, cancellationToken).ConfigureAwait(false);
     }
+
+    private const string Begin = "BEGIN", Commit = "COMMIT", Rollback = "ROLLBACK";
+
+    // A BEGIN answered but not yet sent: it goes to the guest with the transaction's first statement.
+    private bool _beginDeferred;
 
     /// <summary>
     /// A multi-statement Query as Script inputs: a transaction sent whole is one request, one replicated round trip, and
@@ -37,19 +54,39 @@ public sealed class LockstepPgSession(SqlSession session) : IPgSession
     /// </summary>
     public async ValueTask<IReadOnlyList<PgStatementResult>> ExecuteBatchAsync(IReadOnlyList<string> statements, CancellationToken cancellationToken)
     {
-        var results = new List<PgStatementResult>(statements.Count);
-        foreach (var script in InScripts(statements))
+        var commands = statements.Select(s => SqlCommand.Execute(s)).ToList();
+        return _beginDeferred
+            ? await RunAfterBeginAsync(commands, cancellationToken).ConfigureAwait(false)
+            : await RunScriptsAsync(commands, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The deferred BEGIN and <paramref name="commands"/> in one script; their results without BEGIN's, or, should BEGIN
+    /// fail (a session whose transaction timed out), its failure in place of the first statement's.
+    /// </summary>
+    private async Task<IReadOnlyList<PgStatementResult>> RunAfterBeginAsync(IReadOnlyList<SqlCommand> commands, CancellationToken cancellationToken)
+    {
+        _beginDeferred = false;
+        var results = await RunScriptsAsync([SqlCommand.Execute(Begin), .. commands], cancellationToken).ConfigureAwait(false);
+        return results[0].Error is not null ? [results[0]] : results.Skip(1).ToList();
+    }
+
+    /// <summary>Commands in scripts, in order, stopping at the first failure: a result for each command run.</summary>
+    private async Task<List<PgStatementResult>> RunScriptsAsync(IReadOnlyList<SqlCommand> commands, CancellationToken cancellationToken)
+    {
+        var results = new List<PgStatementResult>(commands.Count);
+        foreach (var script in InScripts(commands))
         {
-            var answer = _scriptsRefused ? null : await TryScriptAsync(script.Select(i => statements[i]), cancellationToken).ConfigureAwait(false);
+            var answer = _scriptsRefused ? null : await TryScriptAsync(script, cancellationToken).ConfigureAwait(false);
             if (answer is null)
             {
                 // Hosts older than scripts (a rolling upgrade): one statement at a time, as before.
-                foreach (var i in script)
+                foreach (var command in script)
                 {
                     PgStatementResult result;
                     try
                     {
-                        result = await ExecuteAsync(statements[i], [], cancellationToken).ConfigureAwait(false);
+                        result = await ExecuteOneAsync(command, cancellationToken).ConfigureAwait(false);
                     }
                     catch (PgException e)
                     {
@@ -61,22 +98,27 @@ public sealed class LockstepPgSession(SqlSession session) : IPgSession
                 continue;
             }
             for (var i = 0; i < answer.Results.Count; i++)
-                results.Add(SqlResultMapping.ToPg(answer.Results[i], statements[script[i]]));
+                results.Add(SqlResultMapping.ToPg(answer.Results[i], script[i].Sql));
             if (answer.Results.Count < script.Count || !answer.Results[^1].IsOk) break;
         }
         return results;
+    }
+
+    private async Task<PgStatementResult> ExecuteOneAsync(SqlCommand command, CancellationToken cancellationToken)
+    {
+        var result = await CallAsync(() => SqlSession.ExecuteAsync(command.Sql, command.Parameters, cancellationToken)).ConfigureAwait(false);
+        return SqlResultMapping.ToPg(result, command.Sql);
     }
 
     // Set once the VM's guest refused a script: this session does not ask again.
     private bool _scriptsRefused;
 
     /// <summary>The script's results, or null when the guest does not know scripts (nothing ran).</summary>
-    private async Task<SqlScriptResult?> TryScriptAsync(IEnumerable<string> statements, CancellationToken cancellationToken)
+    private async Task<SqlScriptResult?> TryScriptAsync(IReadOnlyList<SqlCommand> statements, CancellationToken cancellationToken)
     {
         try
         {
-            return await CallAsync(() => SqlSession.ExecuteScriptAsync(statements.Select(s => SqlCommand.Execute(s)), cancellationToken))
-                .ConfigureAwait(false);
+            return await CallAsync(() => SqlSession.ExecuteScriptAsync(statements, cancellationToken)).ConfigureAwait(false);
         }
         catch (SqlScriptNotSupportedException)
         {
@@ -88,20 +130,20 @@ public sealed class LockstepPgSession(SqlSession session) : IPgSession
     /// <summary>Most SQL text in one script; a longer batch takes several.</summary>
     public const int ScriptBytes = 256 * 1024;
 
-    private static IEnumerable<List<int>> InScripts(IReadOnlyList<string> statements)
+    private static IEnumerable<List<SqlCommand>> InScripts(IReadOnlyList<SqlCommand> commands)
     {
-        var script = new List<int>();
+        var script = new List<SqlCommand>();
         var bytes = 0;
-        for (var i = 0; i < statements.Count; i++)
+        foreach (var command in commands)
         {
-            var size = System.Text.Encoding.UTF8.GetByteCount(statements[i]);
+            var size = System.Text.Encoding.UTF8.GetByteCount(command.Sql);
             if (script.Count > 0 && (bytes + size > ScriptBytes || script.Count == SqlCommand.MaxScriptStatements))
             {
                 yield return script;
                 script = [];
                 bytes = 0;
             }
-            script.Add(i);
+            script.Add(command);
             bytes += size;
         }
         yield return script;

@@ -125,6 +125,28 @@ public sealed class GatewayNpgsqlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Begin_goes_to_the_guest_with_the_first_statement_and_a_transaction_that_ran_nothing_sends_nothing()
+    {
+        await using var connection = await _gateway.OpenAsync("db");
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            await ExecuteAsync(connection, "INSERT INTO t VALUES (7, 'in a transaction')");
+            await ExecuteAsync(connection, "INSERT INTO t VALUES (8, 'second')");
+            await transaction.CommitAsync();
+        }
+        var script = Assert.Single(_gateway.Cluster.Applied, a => a.Command.Kind == SqlCommandKind.Script).Command;
+        Assert.Equal(["BEGIN", "INSERT INTO t VALUES (7, 'in a transaction')"], script.Statements.Select(c => c.Sql));
+        Assert.DoesNotContain(_gateway.Cluster.Applied, a => a.Command is { Kind: SqlCommandKind.Execute, Sql: "BEGIN" });
+        Assert.Equal(1, _gateway.Cluster.Executions("(8, 'second')"));
+
+        var before = _gateway.Cluster.Applied.Count;
+        await using (var empty = await connection.BeginTransactionAsync()) await empty.CommitAsync();
+        await using (var empty = await connection.BeginTransactionAsync()) await empty.RollbackAsync();
+        Assert.Equal(before, _gateway.Cluster.Applied.Count);
+        Assert.Equal(2L, await ScalarAsync(connection, "SELECT count(*) FROM t"));
+    }
+
+    [Fact]
     public async Task Dropping_a_connection_mid_transaction_closes_its_session_and_rolls_back()
     {
         var closesBefore = _gateway.Cluster.Count(SqlCommandKind.Close);
