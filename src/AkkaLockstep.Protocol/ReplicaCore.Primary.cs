@@ -22,6 +22,8 @@ public sealed partial class ReplicaCore
     private long _peerNext;
     private long _peerMatch;
     private long _peerRewind;
+    // Where the peer's latest refusal said its log stands (it holds nothing that matches beyond it).
+    private long _peerHint;
     private long _peerProgressMs;
     // Last time the peer held everything this primary made durable, or acknowledged more of it.
     private long _peerKeptUpMs;
@@ -177,6 +179,7 @@ public sealed partial class ReplicaCore
         }
         else
         {
+            _peerHint = reply.HintIndex;
             var target = Math.Max(_peerMatch + 1, reply.HintIndex + 1);
             // Replies to appends that were already in flight repeat the same hint; rewind once per hint.
             if (target < _peerNext && (_peerRewind == 0 || target < _peerRewind))
@@ -262,8 +265,10 @@ public sealed partial class ReplicaCore
         if (_copyOut is { } copy && _now - _peerHeardMs > FullCopyInstallWaitMs(copy.Length)) DropCopyOut();
         if (_peerMatch < _log.LastIndex && _now - _peerProgressMs >= _options.RetransmitAfterMs)
         {
-            // Nothing acknowledged for a while: assume messages were lost and resend from the last match.
-            _peerNext = _peerMatch + 1;
+            // Nothing acknowledged for a while: assume messages were lost and resend from the last match, or from where the
+            // peer said its log stands if that is further (a returning peer's first catch-up may take longer than this to
+            // become durable: resending from entry 1 would have sent it a full copy it does not need).
+            _peerNext = Math.Min(Math.Max(_peerMatch, _peerHint), _log.LastIndex) + 1;
             _peerRewind = 0;
             _peerProgressMs = _now;
             SendToPeerWhileRoom();
@@ -276,6 +281,7 @@ public sealed partial class ReplicaCore
     {
         _peerNext = _log.LastIndex + 1;
         _peerMatch = 0;
+        _peerHint = 0;
         _peerAnswered = false;
         _peerRewind = 0;
         _peerProgressMs = _now;

@@ -187,4 +187,32 @@ public sealed class FullCopyTests
         Assert.Equal((hash, applied), (b.HashHex, b.AppliedIndex));
         Assert.Empty(pair.Alarms);
     }
+
+    [Fact]
+    public void A_returning_peer_slow_to_make_its_first_catch_up_durable_is_caught_up_from_where_it_stands_not_copied_whole()
+    {
+        var pair = new PairHarness();
+        var a = pair.Cores["a"];
+        for (var i = 0; i < 100; i++) Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 1 + i, KvCommand.Put($"k{i}", [1])).Status);
+        pair.Advance(200);
+        var returnsAt = pair.Cores["b"].LastIndex;
+        pair.Down.Add("b");
+        pair.Advance(700);
+        for (var i = 100; i < 200; i++) Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 1 + i, KvCommand.Put($"k{i}", [1])).Status);
+        // a keeps the entries b lacks, but not its whole log: entry 1 is gone.
+        a.Compact(0, returnsAt - 10);
+        Assert.Null(a.LogEntry(1));
+
+        // b answers where it stands, but its journal takes longer than a's retransmit wait to make the catch-up durable.
+        pair.AutoPersist = false;
+        pair.Down.Remove("b");
+        pair.Advance(1000);
+        pair.AutoPersist = true;
+        pair.PersistAll("b");
+        pair.Advance(1000);
+
+        Assert.True(a.Duplex, "not duplex again");
+        Assert.DoesNotContain(pair.Delivered, d => d.Message is SnapshotChunk);
+        Assert.Equal(a.HashHex, pair.Cores["b"].HashHex);
+    }
 }
