@@ -3,11 +3,12 @@ namespace AkkaLockstep.Protocol;
 /// <summary>
 /// Full copy: a secondary that needs entries the primary has already compacted away gets the primary's machine
 /// state instead, in checksummed pieces, and then the entries after it as ordinary appends. The state sent is the
-/// primary's newest durable disk when the log still holds every entry after it (read piece by piece: a large state
-/// is neither captured nor hashed on the replica's thread), otherwise a capture of the state in memory. The primary keeps at
-/// most <see cref="ReplicaOptions.CopyWindowBytes"/> unacknowledged on the way (the copy shares the link with
-/// heartbeats and client traffic); the secondary acknowledges what it holds in order, so after a lost piece or a
-/// cut the copy resumes where the secondary stands instead of starting again.
+/// primary's newest durable disk (read piece by piece: a large state is neither captured nor hashed on the replica's
+/// thread), or a fresh checkpoint when that disk lags far behind, is refused or is missing; a capture of the state in
+/// memory only where the shell keeps no disks. The primary keeps at most <see cref="ReplicaOptions.CopyWindowBytes"/>
+/// unacknowledged on the way (the copy shares the connection with heartbeats and client traffic); the secondary
+/// acknowledges what it holds in order, so after a lost piece, a cut or its own restart the copy resumes where the
+/// secondary stands instead of starting again.
 /// </summary>
 public sealed partial class ReplicaCore
 {
@@ -20,7 +21,7 @@ public sealed partial class ReplicaCore
     /// </summary>
     public Func<CopySource?>? DurableState { get; set; }
 
-    /// <summary>The index of a disk the peer found damaged: copies send a capture instead until a newer disk exists.</summary>
+    /// <summary>The index of a disk the peer found damaged or that could not be read: never sent again (a fresh checkpoint is).</summary>
     private long _refusedDiskIndex = -1;
 
     private sealed class OutgoingCopy(CopySource source, long epoch, long now)
