@@ -103,7 +103,7 @@ public sealed class SqlGuest : IGuest, IDisposable
         if (_transaction is { } open && open.Owner == session) open.LastActivityMs = context.TimestampMs;
         if (!SqlCommand.TryDecode(command, out var decoded, out var error))
             return SqlResult.Error(StateOf(session), SqlStates.ProtocolViolation, error!).Encode();
-        if (decoded!.Kind == SqlCommandKind.Script) return RunScript(decoded, context).Encode();
+        if (decoded!.Kind == SqlCommandKind.Script) return RunScript(decoded, context);
         var result = decoded.Kind switch
         {
             SqlCommandKind.Close => Close(session),
@@ -119,9 +119,9 @@ public sealed class SqlGuest : IGuest, IDisposable
     /// a seed of its own (derived from the input's and its position) that the logged statement carries. The first
     /// that fails, or is Busy, stops the rest.
     /// </summary>
-    private SqlScriptResult RunScript(SqlCommand script, in InputContext context)
+    private byte[] RunScript(SqlCommand script, in InputContext context)
     {
-        var results = new List<SqlResult>(script.Statements.Count);
+        var results = new List<byte[]>(script.Statements.Count);
         var returned = 0L;
         for (var i = 0; i < script.Statements.Count; i++)
         {
@@ -131,11 +131,12 @@ public sealed class SqlGuest : IGuest, IDisposable
             // The results share one output: each statement may return what the ones before it left.
             var limited = statement.WithResultLimit(Math.Max(1, _options.MaxResultBytes - returned));
             var result = Execute(limited, limited.Encode(), statementContext);
-            results.Add(result);
-            returned += result.Encode().Length + ScriptResultOverheadBytes;
+            var encoded = result.Encode();
+            results.Add(encoded);
+            returned += encoded.Length + ScriptResultOverheadBytes;
             if (result.Status != SqlStatus.Ok) break;
         }
-        return new SqlScriptResult(results);
+        return SqlScriptResult.Encode(results);
     }
 
     /// <summary>A script result's framing per statement (its length prefix) and in all (version, count).</summary>

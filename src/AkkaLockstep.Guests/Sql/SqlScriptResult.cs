@@ -15,12 +15,15 @@ public sealed class SqlScriptResult(IReadOnlyList<SqlResult> results)
     /// <summary>Nothing ran: another session's transaction holds the database. Retry the whole script.</summary>
     public bool IsBusy => Results is [{ Status: SqlStatus.Busy }];
 
-    public byte[] Encode()
+    public byte[] Encode() => Encode(Results.Select(r => r.Encode()).ToList());
+
+    /// <summary>The wire form from results already encoded (the guest measures each result's size by encoding it).</summary>
+    public static byte[] Encode(IReadOnlyList<byte[]> encodedResults)
     {
         var writer = new SqlWriter();
         writer.Byte(Version);
-        writer.UVarint((ulong)Results.Count);
-        foreach (var result in Results) writer.Bytes(result.Encode());
+        writer.UVarint((ulong)encodedResults.Count);
+        foreach (var result in encodedResults) writer.Bytes(result);
         return writer.ToArray();
     }
 
