@@ -22,12 +22,19 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
     /// <summary>Why pieces can no longer be kept (a full disk), for an alarm; the copy must then start again elsewhere.</summary>
     public string? Problem { get; protected set; }
 
-    /// <summary>Takes the next piece.</summary>
-    public void Append(ReadOnlySpan<byte> piece)
+    /// <summary>
+    /// Builds the state from the pieces as they arrive, so it is ready with the last one (null: the state is restored
+    /// from the whole copy once it is held). Dropped at its first problem: the restore from the whole then says why.
+    /// </summary>
+    public IStateBuilder? Builder { get; set; }
+
+    /// <summary>Takes the next piece (kept by reference until stored: its bytes must not change).</summary>
+    public void Append(ReadOnlyMemory<byte> piece)
     {
         if (Held + piece.Length > Length) throw new ArgumentOutOfRangeException(nameof(piece), "a piece past the end of the copy");
         Store(Held, piece);
-        Take(piece);
+        Take(piece.Span);
+        if (Builder is { } builder && !builder.Write(piece.Span)) Builder = null;
     }
 
     /// <summary>The next block of what an earlier try already held (read back from where it was stored), not stored again.</summary>
@@ -44,14 +51,26 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
     }
 
     /// <summary>Keeps a piece at its place.</summary>
-    protected abstract void Store(long offset, ReadOnlySpan<byte> piece);
+    protected abstract void Store(long offset, ReadOnlyMemory<byte> piece);
 
-    /// <summary>Whether the whole copy is held and matches <see cref="Digest"/>; false drops what was kept.</summary>
+    /// <summary>Whether the whole copy is held and matches <see cref="Digest"/>; false drops what was kept and built.</summary>
     public bool Verify()
     {
         var whole = Held == Length && _hash.GetHashAndReset().AsSpan().SequenceEqual(Digest);
-        if (!whole) Discard();
+        if (!whole)
+        {
+            Builder = null;
+            Discard();
+        }
         return whole;
+    }
+
+    /// <summary>Replaces the state with the verified copy: the one built as it arrived, or else restored from the whole.</summary>
+    public void Install(ReplicatedMachine machine)
+    {
+        if (Builder?.Commit() == true) return;
+        using var state = OpenState();
+        machine.Restore(state, Length);
     }
 
     /// <summary>The verified copy, positioned at its start, to restore from.</summary>
@@ -78,7 +97,7 @@ public class MemoryCopySink(long index, long length, byte[] digest) : CopySink(i
     /// <summary>The state; whole once <see cref="CopySink.Held"/> reaches <see cref="CopySink.Length"/>.</summary>
     public byte[] State { get; } = new byte[length];
 
-    protected override void Store(long offset, ReadOnlySpan<byte> piece) => piece.CopyTo(State.AsSpan((int)offset));
+    protected override void Store(long offset, ReadOnlyMemory<byte> piece) => piece.Span.CopyTo(State.AsSpan((int)offset));
 
     /// <summary>Takes what an earlier try left, as <see cref="CopySink.Resume"/>, into memory too.</summary>
     protected void ResumeInMemory(ReadOnlySpan<byte> held)

@@ -44,6 +44,12 @@ public interface IGuest
         Restore(bytes);
     }
 
+    /// <summary>
+    /// A builder of the state from a snapshot of <paramref name="length"/> bytes taken piece by piece as a full copy
+    /// arrives (see <see cref="IStateBuilder"/>); null for a guest that restores only from the whole snapshot.
+    /// </summary>
+    IStateBuilder? BeginRestore(long length) => null;
+
     /// <summary>A digest of the full state, equal on two replicas exactly when their states are equal.</summary>
     byte[] Digest();
 

@@ -278,6 +278,8 @@ public sealed partial class ReplicaCore
             // A copy of another state: open where it is kept (what an earlier try left of it, if anything).
             _copyIn?.Dispose();
             _copyIn = OpenIncomingCopy(chunk);
+            // What an earlier try left is not built again: that copy is restored from the whole at its end.
+            if (_copyIn.Held == 0) _copyIn.Builder = _machine.BeginRestore(_copyIn.Length);
         }
         var copy = _copyIn;
         if (chunk.Offset != copy.Held || copy.Held == copy.Length)
@@ -288,7 +290,7 @@ public sealed partial class ReplicaCore
             if (copy.Held == copy.Length) CompleteIncomingCopy(copy, chunk.SnapshotEpoch);
             return;
         }
-        copy.Append(chunk.Data.Span);
+        copy.Append(chunk.Data);
         if (copy.Problem is { } problem)
         {
             // The disk cannot keep it (full, failing): this copy starts again in memory, and is written when installed.
@@ -344,8 +346,7 @@ public sealed partial class ReplicaCore
         var durableBefore = Math.Min(DurableIndex, AppliedIndex);
         try
         {
-            using var state = copy.OpenState();
-            _machine.Restore(state, copy.Length);
+            copy.Install(_machine);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException or IOException)
         {

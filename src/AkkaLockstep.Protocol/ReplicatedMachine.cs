@@ -104,19 +104,43 @@ public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = Replicat
     {
         var start = snapshot.Position;
         using var reader = new BinaryReader(snapshot, System.Text.Encoding.UTF8, leaveOpen: true);
+        var prefix = ReadPrefix(reader, length);
+        var guestLength = length - (snapshot.Position - start);
+        // A snapshot in memory is read in place (a copy of a large state would cost as much again); one on disk is streamed.
+        if (snapshot is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+            Guest.Restore(buffer.AsSpan((int)snapshot.Position, (int)guestLength));
+        else Guest.Restore(snapshot, guestLength);
+        Install(prefix);
+    }
+
+    /// <summary>
+    /// A builder of this machine's state from a snapshot of <paramref name="length"/> bytes arriving in pieces (a full
+    /// copy); its <see cref="IStateBuilder.Problem"/> says when the state is better restored from the whole at the end.
+    /// </summary>
+    public IStateBuilder BeginRestore(long length) => new MachineStateBuilder(this, length);
+
+    /// <summary>What a snapshot holds before the guest's state.</summary>
+    internal sealed record Prefix(long Applied, byte[] Hash, SessionTable Sessions);
+
+    /// <summary>Reads the prefix of a snapshot of <paramref name="length"/> bytes, checking the guest's part fills the rest.</summary>
+    /// <exception cref="EndOfStreamException">The bytes end inside the prefix.</exception>
+    internal static Prefix ReadPrefix(BinaryReader reader, long length)
+    {
+        var start = reader.BaseStream.Position;
         var applied = reader.ReadInt64();
         var hash = reader.ReadBytes(32);
         var sessions = SessionTable.ReadFrom(reader);
         var guestLength = reader.ReadInt32();
-        var left = length - (snapshot.Position - start);
-        if (guestLength < 0 || guestLength != left)
+        var left = length - (reader.BaseStream.Position - start);
+        if (hash.Length != 32 || guestLength < 0 || guestLength != left)
             throw new InvalidDataException($"the guest state announces {guestLength} bytes, the snapshot holds {left}");
-        // A snapshot in memory is read in place (a copy of a large state would cost as much again); one on disk is streamed.
-        if (snapshot is MemoryStream memory && memory.TryGetBuffer(out var buffer))
-            Guest.Restore(buffer.AsSpan((int)snapshot.Position, guestLength));
-        else Guest.Restore(snapshot, guestLength);
-        AppliedIndex = applied;
-        Hash = new HashChain(hash);
-        Sessions = sessions;
+        return new Prefix(applied, hash, sessions);
+    }
+
+    internal void Install(Prefix prefix)
+    {
+        AppliedIndex = prefix.Applied;
+        Hash = new HashChain(prefix.Hash);
+        Sessions = prefix.Sessions;
     }
 }

@@ -77,61 +77,34 @@ public sealed class KvGuest : IGuest
 
     public void Restore(ReadOnlySpan<byte> snapshot)
     {
-        var map = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        if (snapshot.Length < 4) throw new InvalidDataException("kv snapshot is truncated");
-        var count = BinaryPrimitives.ReadInt32LittleEndian(snapshot);
-        var offset = 4;
-        for (var i = 0; i < count; i++)
-        {
-            var key = Encoding.UTF8.GetString(ReadBlock(snapshot, ref offset));
-            map[key] = ReadBlock(snapshot, ref offset).ToArray();
-        }
-        if (offset != snapshot.Length) throw new InvalidDataException("kv snapshot has trailing bytes");
-        _map = map;
+        var builder = BeginRestore(snapshot.Length);
+        builder.Write(snapshot);
+        Commit(builder);
     }
 
     /// <summary>Builds the map while reading: a copy on disk is never held in memory beside the state made from it.</summary>
     public void Restore(Stream snapshot, long length)
     {
-        var map = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        var left = length;
-        var header = new byte[4];
-        int ReadLength()
+        var builder = BeginRestore(length);
+        var block = new byte[(int)Math.Clamp(length, 1, RestoreBlockBytes)];
+        for (var left = length; left > 0;)
         {
-            if (left < 4) throw new InvalidDataException("kv snapshot is truncated");
-            snapshot.ReadExactly(header);
-            left -= 4;
-            return BinaryPrimitives.ReadInt32LittleEndian(header);
+            var read = snapshot.Read(block, 0, (int)Math.Min(block.Length, left));
+            if (read == 0) throw new InvalidDataException("kv snapshot is truncated");
+            if (!builder.Write(block.AsSpan(0, read))) break;
+            left -= read;
         }
-        byte[] ReadBlock()
-        {
-            var size = ReadLength();
-            if (size < 0 || size > left) throw new InvalidDataException("kv snapshot is corrupt");
-            var block = new byte[size];
-            snapshot.ReadExactly(block);
-            left -= size;
-            return block;
-        }
-        var count = ReadLength();
-        for (var i = 0; i < count; i++)
-        {
-            var key = Encoding.UTF8.GetString(ReadBlock());
-            map[key] = ReadBlock();
-        }
-        if (left != 0) throw new InvalidDataException("kv snapshot has trailing bytes");
-        _map = map;
+        Commit(builder);
     }
 
-    private static ReadOnlySpan<byte> ReadBlock(ReadOnlySpan<byte> data, ref int offset)
+    private const int RestoreBlockBytes = 1 << 20;
+
+    private static void Commit(IStateBuilder builder)
     {
-        if (data.Length - offset < 4) throw new InvalidDataException("kv snapshot is truncated");
-        var length = BinaryPrimitives.ReadInt32LittleEndian(data[offset..]);
-        offset += 4;
-        if (length < 0 || length > data.Length - offset) throw new InvalidDataException("kv snapshot is corrupt");
-        var block = data.Slice(offset, length);
-        offset += length;
-        return block;
+        if (!builder.Commit()) throw new InvalidDataException(builder.Problem);
     }
+
+    public IStateBuilder BeginRestore(long length) => new KvStateBuilder(length, map => _map = map);
 
     /// <summary>SHA-256 of <see cref="Snapshot"/>, hashed as it is laid out instead of building it.</summary>
     public byte[] Digest() => DigestLater()();

@@ -1,4 +1,5 @@
 using AkkaLockstep.Protocol;
+using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 
 namespace AkkaLockstep.Host.Disk;
@@ -11,13 +12,21 @@ namespace AkkaLockstep.Host.Disk;
 /// partial file of the same copy and goes on from what it holds (each piece was checked on arrival; the whole is
 /// checked against the digest at the end). Only one copy per VM is kept: opening one removes the partial files of
 /// others. A failing disk (full, read-only) is reported as <see cref="CopySink.Problem"/>.
+/// Pieces are written by a writer of their own, in order, while the replica's thread takes the next ones (writing into
+/// the page cache cost that thread as much as hashing and restoring together); at most <see cref="QueuedPieces"/> wait.
+/// A write that fails is reported by the next piece or when the copy is made durable.
 /// </summary>
 public sealed class DiskFileCopySink : CopySink
 {
     private const string PartialSuffix = ".partial";
+    private const int QueuedPieces = 16;
     private readonly string _folder;
     private readonly string _path;
     private SafeFileHandle? _file;
+    private readonly BlockingCollection<(long Offset, ReadOnlyMemory<byte> Piece)> _writes = new(QueuedPieces);
+    private Task? _writer;
+    private volatile string? _writeProblem;
+    private bool _disposed;
 
     private DiskFileCopySink(string folder, long index, long length, byte[] digest) : base(index, length, digest)
     {
@@ -85,22 +94,52 @@ public sealed class DiskFileCopySink : CopySink
         return true;
     }
 
-    protected override void Store(long offset, ReadOnlySpan<byte> piece)
+    protected override void Store(long offset, ReadOnlyMemory<byte> piece)
     {
         if (_file is null) return;
-        try
+        if (_writeProblem is not null)
         {
-            RandomAccess.Write(_file, piece, DiskImage.HeaderBytes + offset);
-        }
-        catch (IOException e)
-        {
-            Problem = $"writing {Path.GetFileName(_path)} failed: {e.Message}";
             Discard();
+            return;
         }
+        // A thread of its own: the replica's thread waits for it when the queue is full.
+        _writer ??= Task.Factory.StartNew(WriteQueuedPieces, TaskCreationOptions.LongRunning);
+        _writes.Add((offset, piece));
+    }
+
+    private void WriteQueuedPieces()
+    {
+        var file = _file!;
+        foreach (var (offset, piece) in _writes.GetConsumingEnumerable())
+        {
+            if (_writeProblem is not null) continue;
+            try
+            {
+                RandomAccess.Write(file, piece.Span, DiskImage.HeaderBytes + offset);
+            }
+            catch (IOException e)
+            {
+                _writeProblem = $"writing {Path.GetFileName(_path)} failed: {e.Message}";
+            }
+        }
+    }
+
+    /// <summary>Waits until every queued piece is written (no more are taken after); false if a write failed.</summary>
+    private bool WriteQueued()
+    {
+        if (_writer is { } writer)
+        {
+            if (!_writes.IsAddingCompleted) _writes.CompleteAdding();
+            writer.GetAwaiter().GetResult();
+        }
+        if (_writeProblem is null) return true;
+        Problem = _writeProblem;
+        return false;
     }
 
     public override Stream OpenState()
     {
+        if (!WriteQueued()) throw new IOException(Problem);
         var state = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20);
         state.Position = DiskImage.HeaderBytes;
         return state;
@@ -109,6 +148,11 @@ public sealed class DiskFileCopySink : CopySink
     public override bool MakeDurable()
     {
         if (_file is null) return false;
+        if (!WriteQueued())
+        {
+            Discard();
+            return false;
+        }
         try
         {
             RandomAccess.FlushToDisk(_file);
@@ -128,6 +172,7 @@ public sealed class DiskFileCopySink : CopySink
 
     protected override void Discard()
     {
+        WriteQueued();
         _file?.Dispose();
         _file = null;
         try
@@ -142,8 +187,12 @@ public sealed class DiskFileCopySink : CopySink
 
     public override void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
+        WriteQueued();
         _file?.Dispose();
         _file = null;
+        _writes.Dispose();
         base.Dispose();
     }
 }

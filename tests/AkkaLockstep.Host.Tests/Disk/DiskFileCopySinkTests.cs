@@ -30,7 +30,7 @@ public sealed class DiskFileCopySinkTests : TestKit
     private void Feed(DiskFileCopySink sink, int upTo)
     {
         for (var offset = (int)sink.Held; offset < upTo; offset += 40_000)
-            sink.Append(_state.AsSpan(offset, Math.Min(40_000, upTo - offset)));
+            sink.Append(_state.AsMemory(offset, Math.Min(40_000, upTo - offset)));
     }
 
     [Fact]
@@ -112,5 +112,41 @@ public sealed class DiskFileCopySinkTests : TestKit
         Feed(sink, _state.Length);
         Assert.True(sink.Verify());
         Assert.True(sink.MakeDurable());
+    }
+    [Fact]
+    public void A_write_the_disk_refuses_is_reported_by_a_later_piece_or_when_made_durable_and_the_file_goes()
+    {
+        Assert.True(Environment.UserName == "root", "this test mounts a 128 KiB tmpfs and needs root (as .ci/run runs)");
+        var small = Path.Combine(_folder, "small");
+        Directory.CreateDirectory(small);
+        Run("mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", small);
+        try
+        {
+            using (var sink = DiskFileCopySink.Open(small, 9, _state.Length, SHA256.HashData(_state)))
+            {
+                // The pieces are written behind the replica's thread: the refusal shows at a later piece, or at the end.
+                for (var offset = 0; offset < _state.Length && sink.Problem is null; offset += 40_000)
+                    sink.Append(_state.AsMemory(offset, Math.Min(40_000, _state.Length - offset)));
+                if (sink.Problem is null)
+                {
+                    Assert.True(sink.Verify());
+                    Assert.False(sink.MakeDurable());
+                }
+                Assert.Contains("No space left on device", sink.Problem);
+            }
+            Assert.Empty(Directory.GetFiles(small));
+        }
+        finally
+        {
+            Run("umount", small);
+        }
+    }
+
+    private static void Run(string program, params string[] arguments)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, arguments) { RedirectStandardError = true })!;
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)}: {error}");
     }
 }

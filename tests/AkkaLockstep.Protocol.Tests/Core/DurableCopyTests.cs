@@ -203,10 +203,39 @@ public sealed class DurableCopyTests
         Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{asked} at index {asked}", StringComparison.Ordinal));
     }
 
+    /// <summary>Counts how often the copy is read back whole.</summary>
+    private sealed class CountingSink(long index, long length, byte[] digest) : MemoryCopySink(index, length, digest)
+    {
+        public int Reads;
+
+        public override Stream OpenState()
+        {
+            Reads++;
+            return base.OpenState();
+        }
+    }
+
+    [Fact]
+    public void The_state_is_built_as_the_pieces_arrive_and_the_copy_is_not_read_again_to_install_it()
+    {
+        var (pair, _) = AwayWithDisk(30, 20, (i, s) => new FakeDisk(i, s));
+        var sinks = new List<CountingSink>();
+        pair.Cores["b"].IncomingCopies = (index, length, digest) =>
+        {
+            var sink = new CountingSink(index, length, digest);
+            sinks.Add(sink);
+            return sink;
+        };
+        pair.Down.Remove("b");
+        pair.Advance(3000);
+        AssertIdenticalDuplex(pair);
+        Assert.Equal(0, Assert.Single(sinks).Reads);
+    }
+
     /// <summary>A disk that fills up after <paramref name="room"/> bytes of the copy.</summary>
     private sealed class FillingSink(long index, long length, byte[] digest, long room) : MemoryCopySink(index, length, digest)
     {
-        protected override void Store(long offset, ReadOnlySpan<byte> piece)
+        protected override void Store(long offset, ReadOnlyMemory<byte> piece)
         {
             if (offset + piece.Length > room) Problem = "No space left on device";
             base.Store(offset, piece);

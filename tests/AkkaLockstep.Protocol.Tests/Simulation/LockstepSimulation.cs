@@ -90,10 +90,10 @@ public sealed class LockstepSimulation
             else replica.PartialCopy = _file = new SimPartialCopy(index, length, digest);
         }
 
-        protected override void Store(long offset, ReadOnlySpan<byte> piece)
+        protected override void Store(long offset, ReadOnlyMemory<byte> piece)
         {
             if (offset != _file.Bytes.Count) throw new InvalidOperationException($"a piece at {offset} stored after {_file.Bytes.Count} bytes");
-            _file.Bytes.AddRange(piece.ToArray());
+            _file.Bytes.AddRange(piece.Span);
             base.Store(offset, piece);
         }
 
