@@ -162,6 +162,7 @@ public sealed partial class ReplicaCore
     public IReadOnlyList<Effect> Handle(CoreCommand command, long nowMs)
     {
         if (!_started) throw new InvalidOperationException("Start must be called first");
+        if (nowMs - _now > _options.DeafGapMs) _listeningSinceMs = nowMs;
         _now = Math.Max(_now, nowMs);
         // Any message from the peer is a heartbeat.
         if (command is PeerReceived && !Solo) _peerHeardMs = _now;
@@ -333,11 +334,18 @@ public sealed partial class ReplicaCore
         if (!isReply) _lastProbeMs = _now;
     }
 
+    /// <summary>When this replica last started running again after a gap (see <see cref="ReplicaOptions.DeafGapMs"/>).</summary>
+    private long _listeningSinceMs = long.MinValue / 2;
+
+    /// <summary>The peer said nothing for the timeout, and this replica was running to hear it for three heartbeats of that.</summary>
+    private bool PeerSilent => _now - _peerHeardMs > _options.PeerTimeoutMs &&
+                               _now - _listeningSinceMs >= 3 * _options.HeartbeatIntervalMs;
+
     private void OnTick()
     {
         ReleaseHeld();
         if (Role is ReplicaRole.Primary or ReplicaRole.Secondary && !Solo && !_simplex && !PeerRetired &&
-            _now - _peerHeardMs > _options.PeerTimeoutMs && (Role == ReplicaRole.Primary || FitToTakeOver))
+            PeerSilent && (Role == ReplicaRole.Primary || FitToTakeOver))
         {
             StartFailover();
             return;

@@ -55,6 +55,13 @@ public sealed record ReplicaOptions
     public long PeerTimeoutMs { get; init; } = 500;
 
     /// <summary>
+    /// A gap this long between two commands means this replica itself was not running (a long handler, a GC pause, a
+    /// starved process): the peer's messages of that time wait behind it, so silence is not judged until the replica has
+    /// listened again for three heartbeats. Without it a replica that stalled takes over from a healthy primary.
+    /// </summary>
+    public long DeafGapMs { get; init; } = 250;
+
+    /// <summary>
     /// A duplex primary whose peer still answers but makes nothing durable for this long while entries wait on it (its
     /// disk is full or failing) goes on alone, as if the peer were gone; SQL Server Always On's session timeout is
     /// 10 s too. Without it one sick disk would stall the VM for as long as it stays sick.

@@ -41,7 +41,6 @@ public sealed record ResyncReport(IReadOnlyList<IncrementalResync> Incremental, 
 /// </summary>
 public static class ResyncBench
 {
-    private const string Secondary = "h2";
     private const int ValueBytes = 100;
     private const int FullCopyValueBytes = 1 << 20;
     private static readonly TimeSpan DuplexTimeout = TimeSpan.FromMinutes(10);
@@ -59,7 +58,7 @@ public static class ResyncBench
         {
             foreach (var missed in settings.Missed)
             {
-                var (seconds, catchUp, pacing) = await MissAndReturnAsync(cluster, $"resync-{missed}", missed, ValueBytes, settings.Sessions, progress, ct);
+                var (seconds, catchUp, pacing, _) = await MissAndReturnAsync(cluster, $"resync-{missed}", missed, ValueBytes, settings.Sessions, progress, ct);
                 incremental.Add(new IncrementalResync(missed, seconds, catchUp, pacing!));
                 await progress.WriteLineAsync($"incremental: {missed:N0} missed writes, duplex {seconds:0.0} s after the restart" +
                                               (catchUp is { } c ? $" ({c:0.0} s catching up)" : "") + "; " + Describe(pacing!));
@@ -74,14 +73,14 @@ public static class ResyncBench
             // alone (its throughput), once with the probe load writing (the clients' latency meanwhile).
             await WithClusterAsync(context, settings, ["--snapshot-every", "64", "--retain-inputs", "0"], async cluster =>
             {
-                var (seconds, catchUp, _) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
+                var (seconds, catchUp, _, primary) = await MissAndReturnAsync(cluster, "resync-full", settings.FullCopyMb, FullCopyValueBytes,
                     Math.Min(settings.Sessions, 4), progress, ct, probe: false);
                 fullSeconds = catchUp ?? seconds;
                 transferRate = CopyTransferLog.MbPerSecond(CopyTransferLog.Last(
-                    await File.ReadAllLinesAsync(cluster.Members.Single(m => m.Name == "h1").Log, ct), "resync-full"));
+                    await File.ReadAllLinesAsync(cluster.Members.Single(m => m.Name == primary).Log, ct), "resync-full"));
                 await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {fullSeconds:0.0} s with no client load " +
                                               $"(transfer {transferRate?.ToString("0.0") ?? "not logged"} MB/s)");
-                (seconds, catchUp, fullPacing) = await MissAndReturnAsync(cluster, "resync-full-load", settings.FullCopyMb, FullCopyValueBytes,
+                (seconds, catchUp, fullPacing, _) = await MissAndReturnAsync(cluster, "resync-full-load", settings.FullCopyMb, FullCopyValueBytes,
                     Math.Min(settings.Sessions, 4), progress, ct, probe: true);
                 loadedSeconds = catchUp ?? seconds;
                 await progress.WriteLineAsync($"full copy: {settings.FullCopyMb} MiB in {loadedSeconds:0.0} s under the probe load; {Describe(fullPacing!)}");
@@ -131,12 +130,13 @@ public static class ResyncBench
         (p.Errors > 0 ? $", {p.Errors} failed" : "") + ")";
 
     /// <returns>
-    /// Seconds from the restart to duplex, and from the first sight of the catch-up to duplex; the probe load's latency.
+    /// Seconds from the restart to duplex, and from the first sight of the catch-up to duplex; the probe load's latency;
+    /// the host that stayed (its log tells how the copy went).
     /// </returns>
-    private static async Task<(double Seconds, double? CatchUp, ResyncPacing? Pacing)> MissAndReturnAsync(LocalClusterAccess cluster,
+    private static async Task<(double Seconds, double? CatchUp, ResyncPacing? Pacing, string Primary)> MissAndReturnAsync(LocalClusterAccess cluster,
         string vm, int writes, int valueBytes, int sessions, TextWriter progress, CancellationToken ct, bool probe = true)
     {
-        await cluster.ProtectFreshAsync(vm, ["h1", Secondary], "duplex", ct);
+        await cluster.ProtectFreshAsync(vm, ["h1", "h2"], "duplex", ct);
         await using var probeClient = cluster.NewClient(TimeSpan.FromSeconds(60));
         await using var load = probe ? new LatencyProbe(probeClient, vm, ProbeSessions) : null;
         var steady = (P99Ms: 0.0, Writes: 0);
@@ -148,12 +148,16 @@ public static class ResyncBench
             await Task.Delay(SteadyWindow, ct);
             steady = load.P99Between(steadyFrom, LatencyProbe.Now);
         }
-        await cluster.KillAsync(Secondary, ct);
-        await progress.WriteLineAsync($"{vm}: {Secondary} killed; writing {writes:N0} inputs of {valueBytes:N0} bytes to the primary alone…");
+        // The host whose replica is secondary now: h1 is preferred, but a pair may have failed over since it formed.
+        var pair = await cluster.TryDescribeAsync(vm, ct) ?? throw new CliException($"{vm} vanished before the benchmark could kill a host");
+        var primary = pair.Primary ?? throw new CliException($"{vm} has no primary before the benchmark kills a host");
+        var secondary = pair.Hosts.Single(h => h != primary);
+        await cluster.KillAsync(secondary, ct);
+        await progress.WriteLineAsync($"{vm}: {secondary} killed; writing {writes:N0} inputs of {valueBytes:N0} bytes to the primary alone…");
         await using (var client = cluster.NewClient(TimeSpan.FromSeconds(60)))
             await WriteAsync(client, vm, writes, valueBytes, sessions, ct);
 
-        cluster.Restart(Secondary);
+        cluster.Restart(secondary);
         var clock = Stopwatch.StartNew();
         var restartedAt = LatencyProbe.Now;
         double? resyncSeen = null;
@@ -167,7 +171,7 @@ public static class ResyncBench
                 resyncSeen = clock.Elapsed.TotalSeconds;
                 resyncFrom = LatencyProbe.Now;
             }
-            if (clock.Elapsed > DuplexTimeout) throw new CliException($"{vm} not duplex {DuplexTimeout.TotalMinutes} minutes after {Secondary} returned");
+            if (clock.Elapsed > DuplexTimeout) throw new CliException($"{vm} not duplex {DuplexTimeout.TotalMinutes} minutes after {secondary} returned");
             await Task.Delay(50, ct);
         }
         var seconds = clock.Elapsed.TotalSeconds;
@@ -179,7 +183,7 @@ public static class ResyncBench
             await load.DisposeAsync();
         }
         await cluster.UnprotectAsync(vm, ct);
-        return (Math.Round(seconds, 2), resyncSeen is { } seen ? Math.Round(seconds - seen, 2) : null, pacing);
+        return (Math.Round(seconds, 2), resyncSeen is { } seen ? Math.Round(seconds - seen, 2) : null, pacing, primary);
     }
 
     private static async Task WriteAsync(LockstepClient client, string vm, int writes, int valueBytes, int sessions, CancellationToken ct)

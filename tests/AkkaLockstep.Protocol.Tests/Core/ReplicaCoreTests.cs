@@ -209,12 +209,48 @@ public sealed class ReplicaCoreTests
         {
             foreach (var op in effects.OfType<PersistEpoch>()) b.Handle(new LocalPersisted(op.OpId), 1);
         }
+        // Ticks every 20 ms, as the shell's timer: b listens the whole time.
+        List<Effect> TicksUntil(long from, long to)
+        {
+            var effects = new List<Effect>();
+            for (var t = from; t <= to; t += 20) effects.AddRange(b.Handle(Tick.Instance, t));
+            return effects;
+        }
         // The primary of epoch 2 runs alone: silence must not make b claim.
         Persist(b.Handle(new PeerReceived(new Append(2, 0, 0, [], 0, 0, null, long.MaxValue)), 1));
-        Assert.DoesNotContain(b.Handle(Tick.Instance, 2_000), e => e is ClaimEpoch);
+        Assert.DoesNotContain(TicksUntil(21, 2_000), e => e is ClaimEpoch);
         // Back to duplex (a finite takeover index b has matched): a stale "alone" arriving late changes nothing.
         b.Handle(new PeerReceived(new Append(2, 0, 0, [], 0, 0, null, 0)), 2_001);
         b.Handle(new PeerReceived(new Append(2, 0, 0, [], 0, 0, null, long.MaxValue)), 2_002);
-        Assert.Contains(b.Handle(Tick.Instance, 4_000), e => e is ClaimEpoch { Simplex: true });
+        Assert.Contains(TicksUntil(2_020, 4_000), e => e is ClaimEpoch { Simplex: true });
+    }
+
+    [Fact]
+    public void A_secondary_whose_own_thread_stalled_does_not_judge_its_primary_silent_until_it_has_listened_again()
+    {
+        var pair = new PairHarness();
+        pair.Advance(1_000);
+        // b's thread stalls for 600 ms, longer than the peer timeout, while a keeps going: b's first command after the
+        // stall is a tick, with a's heartbeats of that time still queued behind it (here: not yet sent).
+        pair.Now += 600;
+        Assert.DoesNotContain(pair.Cores["b"].Handle(Tick.Instance, pair.Now), e => e is ClaimEpoch);
+        pair.Advance(1_000);
+        Assert.Equal(ReplicaRole.Primary, pair.Cores["a"].Role);
+        Assert.Equal(ReplicaRole.Secondary, pair.Cores["b"].Role);
+        Assert.Equal(1, pair.Cores["b"].Epoch);
+        Assert.Equal(1, pair.Witness.GrantedEpoch);
+    }
+
+    [Fact]
+    public void A_secondary_that_stalled_still_takes_over_once_it_has_listened_and_heard_nothing()
+    {
+        var pair = new PairHarness();
+        pair.Advance(1_000);
+        pair.Down.Add("a");
+        pair.Now += 600;
+        Assert.DoesNotContain(pair.Cores["b"].Handle(Tick.Instance, pair.Now), e => e is ClaimEpoch);
+        pair.Advance(1_000);
+        Assert.Equal(ReplicaRole.Primary, pair.Cores["b"].Role);
+        Assert.Equal(2, pair.Witness.GrantedEpoch);
     }
 }
