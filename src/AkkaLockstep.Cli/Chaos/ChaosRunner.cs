@@ -150,13 +150,16 @@ public static class ChaosRunner
     /// The secondary's host is killed, a byte in the middle of each of its disk files for the VM is flipped, and the
     /// host is restarted: the replica must refuse the disk and be rebuilt by its peer. Every file, because the newest
     /// may be a checkpoint the kill cut short before its snapshot named it: the replica would load the one before.
-    /// Waits for the secondary to have a disk.
+    /// Waits for the secondary to have a disk its journal names: a file whose snapshot record the kill cut off is not
+    /// read at all (the replica replays its whole journal), and the fault would test nothing.
     /// </summary>
     private static async Task CorruptDiskAsync(LocalClusterAccess cluster, string secondary, TimeSpan hold, CancellationToken ct)
     {
         var folder = Path.Combine(cluster.Members.Single(m => m.Name == secondary).DataDir, "disks", VmName);
         string[] Disks() => Directory.Exists(folder) ? Directory.GetFiles(folder, "disk-*.img") : [];
-        await cluster.WaitUntilAsync(() => Task.FromResult(Disks().Length > 0),
+        await cluster.WaitUntilAsync(async () => Disks().Length > 0 &&
+                                                 (await cluster.TryDescribeAsync(VmName, ct))?.Replicas
+                                                 .SingleOrDefault(r => r.Host == secondary)?.Disk is { Index: > 0 },
             RecoveryTimeout, $"a disk file on {secondary} (checkpoints come every snapshotEvery inputs: `up --snapshot-every N` for short runs)", ct);
         await cluster.KillAsync(secondary, ct);
         // Looked up after the kill: a checkpoint may have replaced the ones seen before.
