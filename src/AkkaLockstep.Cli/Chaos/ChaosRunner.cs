@@ -157,8 +157,7 @@ public static class ChaosRunner
     {
         var folder = Path.Combine(cluster.Members.Single(m => m.Name == secondary).DataDir, "disks", VmName);
         string[] Disks() => Directory.Exists(folder) ? Directory.GetFiles(folder, "disk-*.img") : [];
-        await cluster.WaitUntilAsync(async () => Disks().Length > 0 &&
-                                                 (await cluster.TryDescribeAsync(VmName, ct))?.Replicas
+        await cluster.WaitUntilAsync(async () => (await cluster.TryDescribeAsync(VmName, ct))?.Replicas
                                                  .SingleOrDefault(r => r.Host == secondary)?.Disk is { Index: > 0 },
             RecoveryTimeout, $"a disk file on {secondary} (checkpoints come every snapshotEvery inputs: `up --snapshot-every N` for short runs)", ct);
         await cluster.KillAsync(secondary, ct);

@@ -113,6 +113,7 @@ public sealed class DiskFileCopySinkTests : TestKit
         Assert.True(sink.Verify());
         Assert.True(sink.MakeDurable());
     }
+
     [Fact]
     public void A_write_the_disk_refuses_is_reported_by_a_later_piece_or_when_made_durable_and_the_file_goes()
     {
