@@ -16,6 +16,15 @@ public abstract class CopySource : IDisposable
     /// <summary>What the notices call it.</summary>
     public abstract string Description { get; }
 
+    /// <summary>Whether pieces may go: false while the <see cref="Digest"/> they carry is still being computed.</summary>
+    public virtual bool Ready => true;
+
+    /// <summary>
+    /// Whether the state is read from a durable disk file: a copy of it that fails its SHA-256 at the receiver means that
+    /// file is damaged, so it is never sent again.
+    /// </summary>
+    public virtual bool IsDiskFile => false;
+
     /// <summary>The <paramref name="size"/> bytes at <paramref name="offset"/>; the memory stays valid after the next read.</summary>
     /// <exception cref="IOException">The state cannot be read (a disk file that went missing or is damaged).</exception>
     public abstract ReadOnlyMemory<byte> Read(long offset, int size);

@@ -23,12 +23,6 @@ public sealed record DurableDisk(byte[] Digest, long Length);
 
 public sealed record SendToPeer(PeerMessage Message) : Effect;
 
-/// <summary>
-/// A full copy waits for a checkpoint of the state as it is now: the newest disk lags it by more than the peer could
-/// catch up with quickly entry by entry. The shell writes one at once (off the replica's thread) whatever its pacing.
-/// </summary>
-public sealed record CheckpointWanted : Effect;
-
 public enum ReplyStatus : byte { Ok = 0, NotPrimary = 1, Unavailable = 2, Stale = 3 }
 
 /// <summary>Answer a client request. LeaderHint names the replica believed to be primary, when known.</summary>

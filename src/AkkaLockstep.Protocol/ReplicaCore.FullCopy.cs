@@ -4,11 +4,11 @@ namespace AkkaLockstep.Protocol;
 /// Full copy: a secondary that needs entries the primary has already compacted away gets the primary's machine
 /// state instead, in checksummed pieces, and then the entries after it as ordinary appends. The state sent is the
 /// primary's newest durable disk (read piece by piece: a large state is neither captured nor hashed on the replica's
-/// thread), or a fresh checkpoint when that disk lags far behind, is refused or is missing; a capture of the state in
-/// memory only where the shell keeps no disks. The primary keeps at most <see cref="ReplicaOptions.CopyWindowBytes"/>
-/// unacknowledged on the way (the copy shares the connection with heartbeats and client traffic); the secondary
-/// acknowledges what it holds in order, so after a lost piece, a cut or its own restart the copy resumes where the
-/// secondary stands instead of starting again.
+/// thread), or, when that disk lags far behind, is refused or is missing, the state frozen in memory (hashed off the
+/// replica's thread, laid out piece by piece); a capture of the state in memory where the shell cannot freeze it. The
+/// primary keeps at most <see cref="ReplicaOptions.CopyWindowBytes"/> unacknowledged on the way (the copy shares the
+/// connection with heartbeats and client traffic); the secondary acknowledges what it holds in order, so after a lost
+/// piece, a cut or its own restart the copy resumes where the secondary stands instead of starting again.
 /// </summary>
 public sealed partial class ReplicaCore
 {
@@ -21,7 +21,14 @@ public sealed partial class ReplicaCore
     /// </summary>
     public Func<CopySource?>? DurableState { get; set; }
 
-    /// <summary>The index of a disk the peer found damaged or that could not be read: never sent again (a fresh checkpoint is).</summary>
+    /// <summary>
+    /// Makes a copy source of the state frozen at an index (<see cref="ImageCopySource"/>: its digest computed off the
+    /// replica's thread). Set by the host; without it a disk that lags far behind is sent all the same, the entries after
+    /// it following, and a missing or refused one is replaced by a capture of the state.
+    /// </summary>
+    public Func<long, StateImage, CopySource>? FrozenCopies { get; set; }
+
+    /// <summary>The index of a disk the peer found damaged or that could not be read: never sent again (the state is).</summary>
     private long _refusedDiskIndex = -1;
 
     private sealed class OutgoingCopy(CopySource source, long epoch, long now)
@@ -71,6 +78,13 @@ public sealed partial class ReplicaCore
             if (_copyOut is null) return false;
         }
         var copy = _copyOut;
+        // A frozen state's digest is still being computed: the pieces carry it, so they wait (a heartbeat's reply or
+        // the next tick pumps again).
+        if (!copy.Source.Ready)
+        {
+            copy.ProgressMs = _now;
+            return false;
+        }
         if (copy.Sent > copy.Acked && _now - copy.ProgressMs >= _options.CopyStallMs)
         {
             // Nothing acknowledged for a while (a cut, lost pieces): go on from what the peer holds.
@@ -96,7 +110,7 @@ public sealed partial class ReplicaCore
             catch (IOException e)
             {
                 Emit(new Alarm($"the full copy for {Peer} cannot read {copy.Source.Description} at index {copy.Index}: {e.Message}; " +
-                               "a fresh checkpoint is sent instead"));
+                               "the state is sent instead"));
                 _refusedDiskIndex = copy.Index;
                 StartCopy();
                 return PumpFullCopy();
@@ -116,8 +130,8 @@ public sealed partial class ReplicaCore
 
     /// <summary>
     /// Starts a copy of the newest durable disk, or of a capture of the state when there is none. A disk that lags the
-    /// state by much is not sent at once: the entries after it would follow through the peer's journal, an order of
-    /// magnitude slower than the copy, so a fresh checkpoint is asked for first and waited for a while.
+    /// state by much is not sent: the entries after it would follow through the peer's journal, an order of magnitude
+    /// slower than the copy, so the state frozen now goes instead (where the shell can freeze it; else the disk goes).
     /// </summary>
     private void StartCopy()
     {
@@ -125,41 +139,26 @@ public sealed partial class ReplicaCore
         _copyOut = null;
         var disk = OpenDurableState();
         var lag = disk is null ? 0 : _log.BytesBetween(disk.Index, AppliedIndex);
-        var asked = _freshDiskAskedMs >= 0;
-        // The checkpoint asked for is taken whatever arrived since: asking again would chase the clients' writes.
-        var awaited = asked && disk is not null && disk.Index >= _freshDiskAskedIndex;
-        var stale = DurableState is not null && !awaited &&
-                    (disk is null || lag > Math.Max(_options.StaleDiskLagBytes, disk.Length / StaleDiskLagShare));
-        if (stale && (!asked || _now - _freshDiskAskedMs < _options.FreshDiskWaitMs))
+        var stale = disk is null || lag > Math.Max(_options.StaleDiskLagBytes, disk.Length / StaleDiskLagShare);
+        if (stale && FrozenCopies is { } freeze)
         {
-            if (!asked)
-            {
-                _freshDiskAskedMs = _now;
-                _freshDiskAskedIndex = AppliedIndex;
-                Emit(new CheckpointWanted());
-                Emit(new Notice($"{Peer} needs entry {_peerNext}: a full copy waits for a checkpoint at index {AppliedIndex} " +
-                                (disk is null ? "(no disk yet)" : $"(the newest disk, at index {disk.Index}, lags it by {lag} bytes of entries)")));
-            }
             disk?.Dispose();
+            _copyOut = new OutgoingCopy(freeze(AppliedIndex, _machine.Freeze()), _log.EpochAt(AppliedIndex), _now);
+            Emit(new Notice($"{Peer} needs entry {_peerNext}: sending a full copy of the state frozen at index {AppliedIndex} " +
+                            $"({_copyOut.Length} bytes; " +
+                            (disk is null ? "no usable disk" : $"the newest disk, at index {disk.Index}, lags it by {lag} bytes of entries") + ")"));
             return;
         }
-        _freshDiskAskedMs = -1;
         CopySource source = disk ?? new CapturedCopySource(AppliedIndex, _machine.Snapshot());
         _copyOut = new OutgoingCopy(source, _log.EpochAt(source.Index), _now);
         Emit(new Notice($"{Peer} needs entry {_peerNext}: sending a full copy of {source.Description} at index {source.Index} " +
                         $"({source.Length} bytes" + (lag > 0 ? $"; {lag} bytes of entries follow it" : "") + ")"));
     }
 
-    /// <summary>When a full copy asked for a fresh checkpoint (-1: it did not), so that it waits for it only so long.</summary>
-    private long _freshDiskAskedMs = -1;
-
-    /// <summary>The applied index when the fresh checkpoint was asked for: a disk at or past it is the one awaited.</summary>
-    private long _freshDiskAskedIndex;
-
     /// <summary>
     /// A disk lags too much when the entries after it pass this share of its size (1/32) and
-    /// <see cref="ReplicaOptions.StaleDiskLagBytes"/>: a checkpoint writes a disk at hundreds of MB/s, the peer's journal
-    /// takes large entries at 8-25 MB/s.
+    /// <see cref="ReplicaOptions.StaleDiskLagBytes"/>: a copy moves at a hundred MB/s and more, the peer's journal takes
+    /// large entries at 8-25 MB/s.
     /// </summary>
     private const long StaleDiskLagShare = 32;
 
@@ -173,7 +172,7 @@ public sealed partial class ReplicaCore
         }
         catch (IOException e)
         {
-            Emit(new Alarm($"the newest disk cannot be opened for a full copy to {Peer}: {e.Message}; a fresh checkpoint is sent instead"));
+            Emit(new Alarm($"the newest disk cannot be opened for a full copy to {Peer}: {e.Message}; the state is sent instead"));
             return null;
         }
         if (disk is null || disk.Index >= _log.BaseIndex && disk.Index <= AppliedIndex && disk.Index != _refusedDiskIndex) return disk;
@@ -185,7 +184,6 @@ public sealed partial class ReplicaCore
     {
         _copyOut?.Source.Dispose();
         _copyOut = null;
-        _freshDiskAskedMs = -1;
     }
 
     /// <summary>A restarted peer lost any copy it was receiving.</summary>
@@ -207,12 +205,12 @@ public sealed partial class ReplicaCore
         }
         if (Role != ReplicaRole.Primary || ack.Epoch < Epoch || _copyOut is not { } copy || ack.SnapshotIndex != copy.Index) return;
         _peerHeardMs = _now;
-        if (ack.Gap && ack.Offset == 0 && copy.Acked == copy.Length && copy.Source is not CapturedCopySource)
+        if (ack.Gap && ack.Offset == 0 && copy.Acked == copy.Length && copy.Source.IsDiskFile)
         {
             // The peer held every piece and still wants the start: the whole failed its SHA-256, so the disk file is
             // damaged (each piece passed its own checksum on the way). Sending it again would fail the same way.
             Emit(new Alarm($"{Peer} found the full copy of {copy.Source.Description} at index {copy.Index} damaged; " +
-                           "a fresh checkpoint replaces that disk and is sent instead"));
+                           "that disk is not sent again, the state is sent instead"));
             _refusedDiskIndex = copy.Index;
             StartCopy();
         }

@@ -35,13 +35,10 @@ public sealed record ReplicaOptions
 
     /// <summary>
     /// A full copy sends the newest disk and then the entries after it, unless they pass this many bytes (and a
-    /// thirty-second of the disk): then it waits for a fresh checkpoint, since the peer takes entries through its journal
+    /// thirty-second of the disk): then it sends the state frozen now, since the peer takes entries through its journal
     /// an order of magnitude slower than a copy.
     /// </summary>
     public long StaleDiskLagBytes { get; init; } = 16 << 20;
-
-    /// <summary>Longest a full copy waits for the checkpoint it asked for before it sends what there is (a failing disk).</summary>
-    public long FreshDiskWaitMs { get; init; } = 60_000;
 
     /// <summary>A full copy the peer acknowledged no more of for this long goes on from what it acknowledged (lost pieces or acks).</summary>
     public long CopyStallMs { get; init; } = 1000;

@@ -89,11 +89,7 @@ public sealed class ReplicatedMachine(IGuest guest, long sessionTtlMs = Replicat
     {
         public override long Length => prefix.Length + guest.Length;
 
-        public override void WriteTo(BlockWriter write)
-        {
-            write(prefix);
-            guest.WriteTo(write);
-        }
+        public override IEnumerable<ReadOnlyMemory<byte>> Blocks() => guest.Blocks().Prepend(prefix);
     }
 
     public void Restore(byte[] snapshot) => Restore(new MemoryStream(snapshot, 0, snapshot.Length, writable: false, publiclyVisible: true),

@@ -12,8 +12,17 @@ public abstract class StateImage
 {
     public abstract long Length { get; }
 
-    /// <summary>Writes the snapshot bytes in order, a block at a time; safe on any thread, and more than once.</summary>
-    public abstract void WriteTo(BlockWriter write);
+    /// <summary>
+    /// The snapshot bytes in order, a block at a time; safe on any thread, and more than once. A block's bytes stay
+    /// valid only until the next block is taken.
+    /// </summary>
+    public abstract IEnumerable<ReadOnlyMemory<byte>> Blocks();
+
+    /// <summary>Writes the snapshot bytes in order, a block at a time.</summary>
+    public void WriteTo(BlockWriter write)
+    {
+        foreach (var block in Blocks()) write(block.Span);
+    }
 
     /// <summary>The snapshot bytes in one array (small states, tests, the in-memory copy fallback).</summary>
     public byte[] ToArray()
@@ -33,5 +42,5 @@ public abstract class StateImage
 public sealed class BytesImage(byte[] bytes) : StateImage
 {
     public override long Length => bytes.Length;
-    public override void WriteTo(BlockWriter write) => write(bytes);
+    public override IEnumerable<ReadOnlyMemory<byte>> Blocks() => [bytes];
 }

@@ -27,7 +27,7 @@ public sealed record ResyncPacing(double SteadyP99Ms, double ResyncP99Ms, int St
 }
 
 /// <param name="FullCopyMbPerS">The full copy with nothing else running: from the primary first seeing its peer resync to duplex.</param>
-/// <param name="FullCopyTransferMbPerS">Its transfer alone, as the primary logs it (without a fresh checkpoint waited for or the install).</param>
+/// <param name="FullCopyTransferMbPerS">Its transfer alone, as the primary logs it (without the install).</param>
 /// <param name="FullCopyUnderLoadMbPerS">The same while the probe load writes, which shares the machine with the copy.</param>
 public sealed record ResyncReport(IReadOnlyList<IncrementalResync> Incremental, double? FullCopyMbPerS, int FullCopyMb,
     double? FullCopySeconds, double? FullCopyTransferMbPerS, double? FullCopyUnderLoadMbPerS, double? FullCopyUnderLoadSeconds,

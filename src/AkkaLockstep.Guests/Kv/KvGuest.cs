@@ -58,19 +58,20 @@ public sealed class KvGuest : IGuest
     {
         public override long Length { get; } = 4L + entries.Sum(e => 8L + e.Key.Length + e.Value.Length);
 
-        public override void WriteTo(BlockWriter write)
+        public override IEnumerable<ReadOnlyMemory<byte>> Blocks()
         {
+            // One length buffer, rewritten: a block is valid only until the next is taken.
             var header = new byte[4];
             BinaryPrimitives.WriteInt32LittleEndian(header, entries.Length);
-            write(header);
+            yield return header;
             foreach (var (key, value) in entries)
             {
                 BinaryPrimitives.WriteInt32LittleEndian(header, key.Length);
-                write(header);
-                write(key);
+                yield return header;
+                yield return key;
                 BinaryPrimitives.WriteInt32LittleEndian(header, value.Length);
-                write(header);
-                write(value);
+                yield return header;
+                yield return value;
             }
         }
     }

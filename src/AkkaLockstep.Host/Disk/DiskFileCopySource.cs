@@ -57,6 +57,7 @@ public sealed class DiskFileCopySource : CopySource
     public override long Length { get; }
     public override byte[] Digest { get; }
     public override string Description => $"the disk file {_name}";
+    public override bool IsDiskFile => true;
 
     public override ReadOnlyMemory<byte> Read(long offset, int size)
     {

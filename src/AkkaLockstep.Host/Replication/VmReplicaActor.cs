@@ -68,6 +68,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
             (ulong)Random.Shared.NextInt64(), new ReplicaOptions { WitnessRestartHoldMs = WitnessActor.MaxLeaseMs });
         _disk = Context.ActorOf(DiskMirrorActor.Props(DiskFolder));
         _core.DurableState = OpenNewestDisk;
+        _core.FrozenCopies = (index, image) => new ImageCopySource(index, image);
         _core.IncomingCopies = (index, length, digest) => DiskFileCopySink.Open(DiskFolder, index, length, digest);
     }
 
@@ -259,10 +260,6 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                 case PersistSnapshot p:
                     WriteInstalledCopy(p);
                     break;
-                case CheckpointWanted:
-                    _checkpointWanted = true;
-                    MaybeCheckpoint();
-                    break;
                 case SendToPeer send:
                     if (_core.Peer is not { } peer || _directory.Faults.Cuts(peer)) break;
                     var envelope = send.Message.ToEnvelope(_vm.Name, _directory.Self);
@@ -411,10 +408,8 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     private void MaybeCheckpoint()
     {
         if (_checkpointing || _installOp > 0) return;
-        // A full copy waiting for a checkpoint gets one whatever the pacing: at once, or when the one under way is done.
-        if (!_checkpointWanted && (_core.AppliedIndex - _checkpointStartIndex < _directory.Options.SnapshotEvery ||
-                                   _diskInfo.Bytes > PacedCheckpointDiskBytes && _journalBytesSinceCheckpoint < _diskInfo.Bytes / 2)) return;
-        _checkpointWanted = false;
+        if (_core.AppliedIndex - _checkpointStartIndex < _directory.Options.SnapshotEvery ||
+            _diskInfo.Bytes > PacedCheckpointDiskBytes && _journalBytesSinceCheckpoint < _diskInfo.Bytes / 2) return;
         _checkpointing = true;
         _checkpointStartIndex = _core.AppliedIndex;
         _journalBytesSinceCheckpoint = 0;
@@ -425,7 +420,6 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     }
 
     private CaptureCheckpoint? _pendingCapture;
-    private bool _checkpointWanted;
     private const long PacedCheckpointDiskBytes = 16 << 20;
 
     /// <summary>

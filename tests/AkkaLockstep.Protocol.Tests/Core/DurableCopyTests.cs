@@ -19,6 +19,7 @@ public sealed class DurableCopyTests
         public override long Length => state.Length;
         public override byte[] Digest { get; } = SHA256.HashData(state);
         public override string Description => $"the disk file disk-{index}";
+        public override bool IsDiskFile => true;
 
         public override ReadOnlyMemory<byte> Read(long offset, int size) =>
             unreadable && offset > 0 ? throw new IOException("input/output error") : _bytes.AsMemory((int)offset, size);
@@ -36,11 +37,9 @@ public sealed class DurableCopyTests
     /// <summary>
     /// b is away while a serves alone; a's disk is taken after <paramref name="beforeDisk"/> writes, then
     /// <paramref name="afterDisk"/> more writes follow and the log is compacted to the disk (retaining nothing before it).
-    /// Unless <paramref name="checkpoints"/> is false, a checkpoint asked for is written at once, healthy: the disk a
-    /// then offers is at its applied index.
     /// </summary>
     private static (PairHarness Pair, long DiskIndex) AwayWithDisk(int beforeDisk, int afterDisk, Func<long, byte[], FakeDisk> disk,
-        Action<FakeDisk>? opened = null, ReplicaOptions? options = null, bool checkpoints = true)
+        Action<FakeDisk>? opened = null, ReplicaOptions? options = null)
     {
         var pair = new PairHarness(options ?? new ReplicaOptions { SnapshotChunkBytes = 128, CopyWindowBytes = 1024 });
         Assert.Equal(ReplyStatus.Ok, pair.Request("a", Session, 1, KvCommand.Put("before", [1])).Status);
@@ -51,21 +50,13 @@ public sealed class DurableCopyTests
         for (var i = 0; i < beforeDisk; i++) pair.Request("a", Session, requestNo++, KvCommand.Put($"k{i}", new byte[40]));
         var diskIndex = a.AppliedIndex;
         var state = a.Machine.Snapshot();
-        Func<long, byte[], FakeDisk> newest = disk;
         a.DurableState = () =>
         {
-            var d = newest(diskIndex, state);
+            var d = disk(diskIndex, state);
             d.Opened++;
             opened?.Invoke(d);
             return d;
         };
-        if (checkpoints)
-            pair.CheckpointWanted = name =>
-            {
-                Assert.Equal("a", name);
-                (diskIndex, state) = (a.AppliedIndex, a.Machine.Snapshot());
-                newest = (i, s) => new FakeDisk(i, s);
-            };
         for (var i = 0; i < afterDisk; i++) pair.Request("a", Session, requestNo++, KvCommand.Put($"j{i}", new byte[40]));
         a.Compact(0, diskIndex);
         Assert.Null(a.LogEntry(diskIndex));
@@ -103,7 +94,7 @@ public sealed class DurableCopyTests
     }
 
     [Fact]
-    public void A_disk_the_peer_finds_damaged_is_alarmed_and_replaced_by_a_fresh_checkpoint_and_nothing_is_lost()
+    public void A_disk_the_peer_finds_damaged_is_alarmed_and_never_sent_again_and_nothing_is_lost()
     {
         var (pair, diskIndex) = AwayWithDisk(30, 20, (i, s) => new FakeDisk(i, s, damaged: true));
         pair.Down.Remove("b");
@@ -111,13 +102,12 @@ public sealed class DurableCopyTests
         AssertIdenticalDuplex(pair);
         Assert.Contains(pair.Alarms, m => m.Contains("failed its checksum", StringComparison.Ordinal));
         Assert.Contains(pair.Alarms, m => m.Contains($"found the full copy of the disk file disk-{diskIndex} at index {diskIndex} damaged", StringComparison.Ordinal));
-        var fresh = pair.Cores["a"].AppliedIndex;
-        Assert.Contains(pair.Notices, n => n.Contains($"waits for a checkpoint at index {fresh} (no disk yet)", StringComparison.Ordinal));
-        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{fresh} at index {fresh}", StringComparison.Ordinal));
+        var now = pair.Cores["a"].AppliedIndex;
+        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of a capture of the state at index {now}", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void A_disk_that_cannot_be_read_is_alarmed_and_replaced_by_a_fresh_checkpoint()
+    public void A_disk_that_cannot_be_read_is_alarmed_and_the_state_goes_instead()
     {
         var (pair, diskIndex) = AwayWithDisk(30, 20, (i, s) => new FakeDisk(i, s, unreadable: true));
         pair.Down.Remove("b");
@@ -125,8 +115,8 @@ public sealed class DurableCopyTests
         AssertIdenticalDuplex(pair);
         Assert.Contains(pair.Alarms, m => m.Contains($"cannot read the disk file disk-{diskIndex}", StringComparison.Ordinal) &&
                                           m.Contains("input/output error", StringComparison.Ordinal));
-        var fresh = pair.Cores["a"].AppliedIndex;
-        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{fresh} at index {fresh}", StringComparison.Ordinal));
+        var now = pair.Cores["a"].AppliedIndex;
+        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of a capture of the state at index {now}", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -142,65 +132,97 @@ public sealed class DurableCopyTests
         pair.Advance(1000);
         AssertIdenticalDuplex(pair);
         Assert.DoesNotContain(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{diskIndex} ", StringComparison.Ordinal));
-        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{a.AppliedIndex} at index {a.AppliedIndex}", StringComparison.Ordinal));
+        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of a capture of the state at index {a.AppliedIndex}", StringComparison.Ordinal));
         Assert.All(disks, d => Assert.Equal(1, d.Disposed));
         Assert.Empty(pair.Alarms);
     }
 
-    private static ReplicaOptions SmallCopies(long staleBytes, long waitMs = 60_000) => new()
+    private static ReplicaOptions SmallCopies(long staleBytes) => new()
     {
-        SnapshotChunkBytes = 128, CopyWindowBytes = 1024, StaleDiskLagBytes = staleBytes, FreshDiskWaitMs = waitMs,
+        SnapshotChunkBytes = 128, CopyWindowBytes = 1024, StaleDiskLagBytes = staleBytes,
     };
 
     [Fact]
-    public void A_disk_that_lags_the_state_by_much_waits_for_a_fresh_checkpoint_which_is_sent_instead()
+    public void Where_the_state_cannot_be_frozen_a_disk_that_lags_by_much_goes_with_its_entries()
     {
-        var disks = new List<FakeDisk>();
-        var (pair, diskIndex) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), disks.Add, SmallCopies(staleBytes: 500));
+        var (pair, diskIndex) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), options: SmallCopies(staleBytes: 500));
         pair.Down.Remove("b");
         pair.Advance(1000);
-        AssertIdenticalDuplex(pair);
-        var fresh = pair.Cores["a"].AppliedIndex;
-        Assert.Contains(pair.Notices, n => n.Contains($"waits for a checkpoint at index {fresh} (the newest disk, at index {diskIndex}, lags it by",
-            StringComparison.Ordinal));
-        Assert.NotEmpty(Pieces(pair));
-        Assert.All(Pieces(pair), c => Assert.Equal(fresh, c.SnapshotIndex));
-        // The stale disk was looked at and let go; the fresh one was sent and closed when the peer held it.
-        Assert.All(disks, d => Assert.Equal(1, d.Disposed));
-    }
-
-    [Fact]
-    public void A_checkpoint_that_never_comes_is_waited_for_only_so_long_and_the_lagging_disk_goes_with_its_entries()
-    {
-        var (pair, diskIndex) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), options: SmallCopies(staleBytes: 500, waitMs: 2000),
-            checkpoints: false);
-        pair.Down.Remove("b");
-        pair.Advance(1000);
-        Assert.False(pair.Cores["a"].Duplex, "the copy did not wait for the checkpoint it asked for");
-        Assert.DoesNotContain(pair.Notices, n => n.Contains("sending a full copy", StringComparison.Ordinal));
-        pair.Advance(3000);
         AssertIdenticalDuplex(pair);
         Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{diskIndex} at index {diskIndex}", StringComparison.Ordinal) &&
                                            n.Contains("bytes of entries follow it", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void A_checkpoint_that_lands_after_the_ask_is_sent_even_if_writes_arrived_meanwhile()
+    /// <summary>A frozen state whose digest the test says is ready.</summary>
+    private sealed class GatedSource(CopySource inner) : CopySource
     {
-        var (pair, _) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), options: SmallCopies(staleBytes: 500), checkpoints: false);
+        public bool Open;
+        public override long Index => inner.Index;
+        public override long Length => inner.Length;
+        public override byte[] Digest => Open ? inner.Digest : throw new InvalidOperationException("read before it was ready");
+        public override string Description => inner.Description;
+        public override bool Ready => Open && inner.Ready;
+        public override ReadOnlyMemory<byte> Read(long offset, int size) => inner.Read(offset, size);
+    }
+
+    private static ImageCopySource Hashed(long index, StateImage image)
+    {
+        var source = new ImageCopySource(index, image);
+        Assert.True(SpinWait.SpinUntil(() => source.Ready, TimeSpan.FromSeconds(30)), "the frozen state's digest was never computed");
+        return source;
+    }
+
+    [Fact]
+    public void A_disk_that_lags_by_much_is_replaced_by_the_state_frozen_in_memory()
+    {
+        var disks = new List<FakeDisk>();
+        var (pair, diskIndex) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), disks.Add, SmallCopies(staleBytes: 500));
         var a = pair.Cores["a"];
-        var asked = -1L;
-        pair.CheckpointWanted = _ => asked = a.AppliedIndex;
+        var frozen = new List<long>();
+        a.FrozenCopies = (index, image) =>
+        {
+            frozen.Add(index);
+            return Hashed(index, image);
+        };
         pair.Down.Remove("b");
-        pair.Advance(200);
-        Assert.True(asked > 0, "no checkpoint was asked for");
-        // The checkpoint lands at the index asked for, but the clients wrote more meanwhile than the lag allowed.
-        var state = a.Machine.Snapshot();
-        for (var i = 0; i < 40; i++) pair.Request("a", Session, 1000 + i, KvCommand.Put($"late{i}", new byte[40]));
-        a.DurableState = () => new FakeDisk(asked, state);
         pair.Advance(1000);
         AssertIdenticalDuplex(pair);
-        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the disk file disk-{asked} at index {asked}", StringComparison.Ordinal));
+        var at = Assert.Single(frozen);
+        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the state frozen at index {at}", StringComparison.Ordinal) &&
+                                           n.Contains($"the newest disk, at index {diskIndex}, lags it by", StringComparison.Ordinal));
+        Assert.All(Pieces(pair), c => Assert.Equal(at, c.SnapshotIndex));
+        Assert.All(disks, d => Assert.Equal(1, d.Disposed));
+        Assert.Empty(pair.Alarms);
+    }
+
+    [Fact]
+    public void No_piece_of_a_frozen_state_goes_before_its_digest_is_known()
+    {
+        var (pair, _) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), options: SmallCopies(staleBytes: 500));
+        GatedSource? gated = null;
+        pair.Cores["a"].FrozenCopies = (index, image) => gated = new GatedSource(Hashed(index, image));
+        pair.Down.Remove("b");
+        pair.Advance(2000);
+        Assert.NotNull(gated);
+        Assert.Empty(Pieces(pair));
+        Assert.False(pair.Cores["a"].Duplex);
+        gated.Open = true;
+        pair.Advance(1000);
+        AssertIdenticalDuplex(pair);
+        Assert.All(Pieces(pair), c => Assert.Equal(gated.Digest, c.Digest));
+    }
+
+    [Fact]
+    public void A_disk_the_peer_finds_damaged_is_replaced_by_the_frozen_state_and_nothing_is_lost()
+    {
+        var (pair, diskIndex) = AwayWithDisk(30, 20, (i, s) => new FakeDisk(i, s, damaged: true));
+        pair.Cores["a"].FrozenCopies = Hashed;
+        pair.Down.Remove("b");
+        pair.Advance(3000);
+        AssertIdenticalDuplex(pair);
+        Assert.Contains(pair.Alarms, m => m.Contains($"found the full copy of the disk file disk-{diskIndex} at index {diskIndex} damaged", StringComparison.Ordinal));
+        Assert.Contains(pair.Notices, n => n.Contains($"sending a full copy of the state frozen at index {pair.Cores["a"].AppliedIndex} ", StringComparison.Ordinal) &&
+                                           n.Contains("no usable disk", StringComparison.Ordinal));
     }
 
     /// <summary>Counts how often the copy is read back whole.</summary>

@@ -31,9 +31,6 @@ public sealed class PairHarness
     /// <summary>A message this returns true for is lost on the wire.</summary>
     public Func<string, PeerMessage, bool>? Drop;
 
-    /// <summary>What the shell does when a replica asks for a checkpoint now (the name of the replica).</summary>
-    public Action<string>? CheckpointWanted;
-
     /// <summary>What the wire delivers instead of a message (damage on the way, a lying peer).</summary>
     public Func<string, PeerMessage, PeerMessage>? Tamper;
 
@@ -104,9 +101,6 @@ public sealed class PairHarness
                     var (renewed, after) = Witness.Renew(renew.Epoch, Cores[name].Incarnation, Now, renew.LeaseMs);
                     Witness = after;
                     Feed(name, new LeaseAnswered(renew.Epoch, renewed, renew.RequestedAtMs));
-                    break;
-                case AkkaLockstep.Protocol.CheckpointWanted:
-                    CheckpointWanted?.Invoke(name);
                     break;
                 case ForceSimplexAnswered answer:
                     ForceAnswers.Add(answer);
