@@ -47,6 +47,10 @@ internal static class AkkaHocon
             downing-provider-class = "AkkaLockstep.Host.Cluster.Downing.WitnessDowningProvider, AkkaLockstep.Host"
             # The data plane does its own fast failure detection; membership changes may be slower.
             failure-detector.acceptable-heartbeat-pause = 3s
+            # A host that returns at the same address is refused while its old incarnation is still a member, and
+            # asks again only after this (default 10 s): the host would wait that long after the old one's removal.
+            retry-unsuccessful-join-after = 1s
+            seed-node-timeout = 2s
             log-info = off
           }
         }
