@@ -45,6 +45,9 @@ public sealed class LockstepSimulation
 
     /// <summary>Incoming copies a restarted replica took up from its partial copy instead of from the start.</summary>
     public int ResumedCopies { get; private set; }
+
+    /// <summary>Full copies a primary sent from its state frozen in memory (the rest are captures).</summary>
+    public int FrozenCopies { get; private set; }
     public long MaxEpoch { get; private set; }
 
     private sealed class SimReplica(string name)
@@ -98,6 +101,36 @@ public sealed class LockstepSimulation
         }
 
         protected override void Discard() => _replica.PartialCopy = null;
+    }
+
+    /// <summary>
+    /// The state frozen for a copy, its digest ready a simulated while later (the host hashes it on another thread):
+    /// the digest is taken at once so that readiness depends on simulated time alone and seeds replay exactly.
+    /// </summary>
+    private sealed class SimFrozenSource : CopySource
+    {
+        private readonly ImageCopySource _inner;
+        private readonly long _readyAt;
+        private readonly Func<long> _now;
+
+        public SimFrozenSource(ImageCopySource inner, long readyAt, Func<long> now)
+        {
+            if (!SpinWait.SpinUntil(() => inner.Ready, TimeSpan.FromSeconds(30))) throw new TimeoutException("the frozen state was never hashed");
+            (_inner, _readyAt, _now) = (inner, readyAt, now);
+        }
+
+        public override long Index => _inner.Index;
+        public override long Length => _inner.Length;
+        public override byte[] Digest => _inner.Digest;
+        public override string Description => _inner.Description;
+        public override bool Ready => _now() >= _readyAt;
+        public override ReadOnlyMemory<byte> Read(long offset, int size) => _inner.Read(offset, size);
+
+        public override void Dispose()
+        {
+            _inner.Dispose();
+            base.Dispose();
+        }
     }
 
     private sealed class SimClient(int id, Guid session)
@@ -170,6 +203,16 @@ public sealed class LockstepSimulation
             });
         replica.Journal.ReplayInto(core);
         core.IncomingCopies = (index, length, digest) => new SimCopySink(replica, index, length, digest, () => ResumedCopies++);
+        // Half the incarnations send their state frozen, read piece by piece (resends lay it out again), the rest a capture.
+        if (_random.Next(2) == 0)
+        {
+            var hashMs = _random.Next(0, 300);
+            core.FrozenCopies = (index, image) =>
+            {
+                FrozenCopies++;
+                return new SimFrozenSource(new ImageCopySource(index, image), _now + hashMs, () => _now);
+            };
+        }
         replica.Core = core;
         replica.CheckedApplied = 0;
         replica.LastCompletionAt = _now;

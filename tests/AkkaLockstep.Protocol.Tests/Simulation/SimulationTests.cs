@@ -17,7 +17,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
             ? [only]
             : Enumerable.Range(1, SeedCount);
         var failures = new List<string>();
-        long crashes = 0, maxEpoch = 0, fullCopies = 0, resumed = 0;
+        long crashes = 0, maxEpoch = 0, fullCopies = 0, resumed = 0, frozen = 0;
         foreach (var seed in seeds)
         {
             var simulation = new LockstepSimulation(seed, SimOptions.ForSeed(seed))
@@ -28,16 +28,18 @@ public sealed class SimulationTests(ITestOutputHelper output)
             crashes += simulation.Crashes;
             fullCopies += simulation.FullCopies;
             resumed += simulation.ResumedCopies;
+            frozen += simulation.FrozenCopies;
             maxEpoch = Math.Max(maxEpoch, simulation.MaxEpoch);
             if (failures.Count >= 5) break;
         }
         output.WriteLine($"seeds run, {crashes} crashes injected, {fullCopies} full copies installed ({resumed} taken up after a " +
-                         $"crash), highest epoch {maxEpoch}");
+                         $"crash; {frozen} copies sent from a frozen state), highest epoch {maxEpoch}");
         Assert.True(failures.Count == 0,
             $"{failures.Count} failing seed(s); replay with LOCKSTEP_SIM_SEED=<seed>:\n{string.Join("\n---\n", failures)}");
         Assert.True(crashes > 0, "the scenarios injected no crash: the fault model is not exercised");
         if (seeds.Count() > 100) Assert.True(fullCopies > 0, "no scenario needed a full copy: compaction is not exercised");
         if (seeds.Count() > 100) Assert.True(resumed > 0, "no restarted replica took up a partial copy: resumption is not exercised");
+        if (seeds.Count() > 100) Assert.True(frozen > 0, "no copy was sent from a frozen state: that source is not exercised");
     }
 
     [Fact]
