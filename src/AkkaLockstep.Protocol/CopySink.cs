@@ -14,8 +14,24 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
 
     public long Index { get; } = index;
     public long Length { get; } = length;
-    /// <summary>SHA-256 of the whole state, as the sender announced it.</summary>
-    public byte[] Digest { get; } = digest;
+    /// <summary>SHA-256 of the whole state, as the sender announced it; empty until a piece brought it.</summary>
+    public byte[] Digest { get; private set; } = digest;
+
+    /// <summary>Whether <paramref name="digest"/>, as a piece announces it, may be this copy's: empty ones agree with any.</summary>
+    public bool DigestAgrees(ReadOnlySpan<byte> digest) => Digest.Length == 0 || digest.IsEmpty || digest.SequenceEqual(Digest);
+
+    /// <summary>Takes the digest a piece brought, if this copy did not know it yet.</summary>
+    public void LearnDigest(byte[] digest)
+    {
+        if (Digest.Length > 0 || digest.Length == 0) return;
+        Digest = digest;
+        DigestLearned();
+    }
+
+    /// <summary>Keeps a digest learnt after the copy was opened where the copy is kept (so that a resumed copy knows it).</summary>
+    protected virtual void DigestLearned()
+    {
+    }
     /// <summary>Bytes held in order from the start.</summary>
     public long Held { get; private set; }
 
@@ -56,7 +72,7 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
     /// <summary>Whether the whole copy is held and matches <see cref="Digest"/>; false drops what was kept and built.</summary>
     public bool Verify()
     {
-        var whole = Held == Length && _hash.GetHashAndReset().AsSpan().SequenceEqual(Digest);
+        var whole = Held == Length && Digest.Length > 0 && _hash.GetHashAndReset().AsSpan().SequenceEqual(Digest);
         if (!whole)
         {
             Builder = null;

@@ -16,7 +16,7 @@ public abstract class CopySource : IDisposable
     /// <summary>What the notices call it.</summary>
     public abstract string Description { get; }
 
-    /// <summary>Whether pieces may go: false while the <see cref="Digest"/> they carry is still being computed.</summary>
+    /// <summary>Whether <see cref="Digest"/> is known: until it is, pieces go without it and the last one waits for it.</summary>
     public virtual bool Ready => true;
 
     /// <summary>

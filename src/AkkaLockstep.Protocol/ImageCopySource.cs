@@ -3,11 +3,11 @@ using System.Security.Cryptography;
 namespace AkkaLockstep.Protocol;
 
 /// <summary>
-/// The state frozen at an index, sent as a full copy straight from memory: its SHA-256 is computed on a thread of its
-/// own before the first piece goes (<see cref="Ready"/>), and each piece is laid out from the image when it is read.
-/// It replaces the fresh checkpoint a copy used to wait for when the newest disk lagged far behind the state: for a
-/// large state that wait (lay out, hash, write, fsync) cost seconds before the first byte went; hashing alone costs a
-/// fraction of it and leaves the replica's thread free.
+/// The state frozen at an index, sent as a full copy straight from memory: each piece is laid out from the image when
+/// it is read, and its SHA-256 is computed on a thread of its own meanwhile (<see cref="Ready"/>; the first pieces go
+/// without it, the last one carries it). It replaces the fresh checkpoint a copy used to wait for when the newest disk
+/// lagged far behind the state: for a large state that wait (lay out, hash, write, fsync) cost seconds before the first
+/// byte went.
 /// </summary>
 public sealed class ImageCopySource : CopySource
 {

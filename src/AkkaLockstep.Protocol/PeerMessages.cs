@@ -33,7 +33,8 @@ public sealed record Probe(long PromisedEpoch, long LastEpoch, long LastIndex, R
 /// Primary to secondary, when the secondary needs entries the primary has compacted away: one piece of the
 /// primary's machine state at SnapshotIndex (whose entry had SnapshotEpoch). Pieces go in order; each carries the
 /// CRC-32C of its Data (<see cref="PieceChecksum"/>); the receiver installs the state once Offset + Data reaches
-/// TotalLength and the SHA-256 of the whole equals Digest.
+/// TotalLength and the SHA-256 of the whole equals Digest. Digest is empty while the sender is still computing it (a
+/// state frozen in memory is hashed as its first pieces go); the last piece always carries it.
 /// </summary>
 /// Data is a slice of the primary's captured state, which never changes once captured: no copy per piece.
 public sealed record SnapshotChunk(long Epoch, long SnapshotIndex, long SnapshotEpoch, long Offset, long TotalLength,

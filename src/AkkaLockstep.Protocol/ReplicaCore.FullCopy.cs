@@ -78,13 +78,6 @@ public sealed partial class ReplicaCore
             if (_copyOut is null) return false;
         }
         var copy = _copyOut;
-        // A frozen state's digest is still being computed: the pieces carry it, so they wait (a heartbeat's reply or
-        // the next tick pumps again).
-        if (!copy.Source.Ready)
-        {
-            copy.ProgressMs = _now;
-            return false;
-        }
         if (copy.Sent > copy.Acked && _now - copy.ProgressMs >= _options.CopyStallMs)
         {
             // Nothing acknowledged for a while (a cut, lost pieces): go on from what the peer holds.
@@ -102,6 +95,14 @@ public sealed partial class ReplicaCore
         while (copy.Sent < copy.Length && copy.Sent - copy.Acked < _options.CopyWindowBytes)
         {
             var size = (int)Math.Min(_options.SnapshotChunkBytes, copy.Length - copy.Sent);
+            // The pieces go while a frozen state is still being hashed, without its digest; the last one carries it, so
+            // it waits (a heartbeat's reply or the next tick pumps again).
+            var ready = copy.Source.Ready;
+            if (!ready && copy.Sent + size == copy.Length)
+            {
+                copy.ProgressMs = _now;
+                break;
+            }
             ReadOnlyMemory<byte> piece;
             try
             {
@@ -115,7 +116,8 @@ public sealed partial class ReplicaCore
                 StartCopy();
                 return PumpFullCopy();
             }
-            Emit(new SendToPeer(SnapshotChunk.Of(Epoch, copy.Index, copy.SnapshotEpoch, copy.Sent, copy.Length, piece, copy.Source.Digest)));
+            Emit(new SendToPeer(SnapshotChunk.Of(Epoch, copy.Index, copy.SnapshotEpoch, copy.Sent, copy.Length, piece,
+                ready ? copy.Source.Digest : [])));
             copy.Sent += size;
         }
         // Entries after the copy follow only once the peer holds all of it: until then its answers to them would
@@ -224,6 +226,9 @@ public sealed partial class ReplicaCore
             copy.ProgressMs = _now;
             copy.RewoundTo = -1;
             _peerProgressMs = _now;
+            // A peer taking a copy in is not stalled, however long a large copy takes (a repair of a diverged peer runs
+            // while this replica is duplex, where a stall would leave the peer behind).
+            _peerKeptUpMs = _now;
         }
         else if (ack.Gap && ack.Offset < copy.Sent && ack.Offset != copy.RewoundTo)
         {
@@ -232,7 +237,9 @@ public sealed partial class ReplicaCore
             copy.RewoundTo = ack.Offset;
             copy.ProgressMs = _now;
         }
-        if (_peerNext <= _log.BaseIndex || _copyOut is { } current && current.Sent < current.Length) SendToPeerWhileRoom();
+        // The next pieces: a repair of a diverged peer is not pumped by the catch-up below (its log is not behind).
+        if (_copyOut is { } current && current.Sent < current.Length) PumpFullCopy();
+        if (_peerNext <= _log.BaseIndex) SendToPeerWhileRoom();
     }
 
     private void OnSnapshotChunk(SnapshotChunk chunk)
@@ -255,10 +262,11 @@ public sealed partial class ReplicaCore
             Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, chunk.TotalLength, false)));
             return;
         }
-        if (chunk.TotalLength is < 0 or > MaxCopyBytes || chunk.Offset < 0 || chunk.Offset + chunk.Data.Length > chunk.TotalLength)
+        if (chunk.TotalLength is < 0 or > MaxCopyBytes || chunk.Offset < 0 || chunk.Offset + chunk.Data.Length > chunk.TotalLength ||
+            chunk.Digest.Length is not (0 or DigestBytes) || chunk.Digest.Length == 0 && chunk.Offset + chunk.Data.Length == chunk.TotalLength)
         {
             Emit(new Alarm($"{Peer} sent a piece of a full copy that cannot be part of one (offset {chunk.Offset}, " +
-                           $"{chunk.Data.Length} bytes of {chunk.TotalLength}); ignored"));
+                           $"{chunk.Data.Length} bytes of {chunk.TotalLength}, a digest of {chunk.Digest.Length} bytes); ignored"));
             return;
         }
         if (PieceChecksum.Of(chunk.Data.Span) != chunk.Checksum)
@@ -270,7 +278,7 @@ public sealed partial class ReplicaCore
             Emit(new SendToPeer(new CopyAck(Epoch, chunk.SnapshotIndex, held, true)));
             return;
         }
-        if (_copyIn is null || _copyIn.Index != chunk.SnapshotIndex || !_copyIn.Digest.AsSpan().SequenceEqual(chunk.Digest) ||
+        if (_copyIn is null || _copyIn.Index != chunk.SnapshotIndex || !_copyIn.DigestAgrees(chunk.Digest) ||
             _copyIn.Length != chunk.TotalLength)
         {
             // A copy of another state: open where it is kept (what an earlier try left of it, if anything).
@@ -280,6 +288,7 @@ public sealed partial class ReplicaCore
             if (_copyIn.Held == 0) _copyIn.Builder = _machine.BeginRestore(_copyIn.Length);
         }
         var copy = _copyIn;
+        copy.LearnDigest(chunk.Digest);
         if (chunk.Offset != copy.Held || copy.Held == copy.Length)
         {
             // A piece again (a resend), after a gap (one was lost), or of a copy an earlier try already held in part or
@@ -305,6 +314,8 @@ public sealed partial class ReplicaCore
 
     private void CompleteIncomingCopy(CopySink copy, long snapshotEpoch)
     {
+        // Held whole by an earlier try that never learnt the digest: the primary sends the copy again, with it.
+        if (copy.Digest.Length == 0) return;
         _copyIn = null;
         if (!copy.Verify())
         {
@@ -335,6 +346,8 @@ public sealed partial class ReplicaCore
         }
         return new MemoryCopySink(chunk.SnapshotIndex, chunk.TotalLength, chunk.Digest);
     }
+
+    private const int DigestBytes = 32;
 
     /// <summary>Largest state a full copy may announce: a peer announcing more is lying or broken.</summary>
     public const long MaxCopyBytes = 2_000_000_000;

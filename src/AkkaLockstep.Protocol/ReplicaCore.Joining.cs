@@ -34,8 +34,11 @@ public sealed partial class ReplicaCore
             case ReplicaRole.Primary:
                 if (probe.Incarnation != _peerIncarnation)
                 {
-                    // A restarted peer may have lost its unacknowledged tail: find its position afresh.
+                    // A restarted peer may have lost its unacknowledged tail: find its position afresh. One that came
+                    // back with less than it acknowledged (its journal lost) holds only that: entries waiting on it
+                    // would otherwise be sent past its end until a stall left it behind.
                     _peerIncarnation = probe.Incarnation;
+                    _peerMatch = Math.Min(_peerMatch, probe.LastIndex);
                     _peerNext = _log.LastIndex + 1;
                     _peerRewind = 0;
                     RestartCopyForNewPeer();

@@ -171,7 +171,9 @@ public sealed partial class ReplicaCore
                 _peerMatch = Math.Min(reply.MatchIndex, _log.LastIndex);
                 _peerProgressMs = _now;
                 _peerKeptUpMs = _now;
-                if (_copyOut is { } done && _peerMatch >= done.Index) DropCopyOut();
+                // A diverged peer holds the entries but not a state to trust: its repair copy goes on (dropped, it was
+                // started again at every write and never finished while clients wrote).
+                if (_copyOut is { } done && _peerMatch >= done.Index && !reply.Diverged) DropCopyOut();
                 if (_peerMatch >= _peerRewind) _peerRewind = 0;
             }
             _peerNext = Math.Max(_peerNext, _peerMatch + 1);
@@ -263,6 +265,8 @@ public sealed partial class ReplicaCore
         // A peer gone quiet mid-copy gets a fresh copy when it answers again; meanwhile the log may be compacted. Capturing
         // a large state takes this replica a while itself, so the wait grows with the copy.
         if (_copyOut is { } copy && _now - _peerHeardMs > FullCopyInstallWaitMs(copy.Length)) DropCopyOut();
+        // A copy with pieces lost on the way goes on after its stall time, whether or not the catch-up below pumps it.
+        else if (_copyOut is { } unacked && unacked.Acked < unacked.Length) PumpFullCopy();
         if (_peerMatch < _log.LastIndex && _now - _peerProgressMs >= _options.RetransmitAfterMs)
         {
             // Nothing acknowledged for a while: assume messages were lost and resend from the last match, or from where the

@@ -6,7 +6,8 @@ namespace AkkaLockstep.Host.Disk;
 
 /// <summary>
 /// A full copy received straight into the replica's disk file: <c>disk-INDEX.img.partial</c> gets the disk header
-/// (index, length and digest are known from the first piece) and each piece at its place as it arrives. Complete and
+/// (index and length are known from the first piece, the digest from the first piece that carries it: its place in the
+/// header stays zero until then) and each piece at its place as it arrives. Complete and
 /// verified, the guest restores from the file and it is made durable and renamed into place, so the copy is neither
 /// held in memory beside the state made from it nor written again. A replica that restarts during a copy finds the
 /// partial file of the same copy and goes on from what it holds (each piece was checked on arrival; the whole is
@@ -65,7 +66,22 @@ public sealed class DiskFileCopySink : CopySink
             _file.Dispose();
         }
         _file = File.OpenHandle(_path, FileMode.Create, FileAccess.ReadWrite);
-        RandomAccess.Write(_file, DiskImage.Header(Index, Length, Digest), 0);
+        WriteHeader();
+    }
+
+    private void WriteHeader() => RandomAccess.Write(_file!, DiskImage.Header(Index, Length, Digest.Length > 0 ? Digest : new byte[32]), 0);
+
+    protected override void DigestLearned()
+    {
+        if (_file is null) return;
+        try
+        {
+            WriteHeader();
+        }
+        catch (IOException e)
+        {
+            Problem = $"writing the header of {Path.GetFileName(_path)} failed: {e.Message}";
+        }
     }
 
     /// <summary>Counts what an earlier try of this same copy left in the file; false for another copy's or a damaged file.</summary>
@@ -76,7 +92,9 @@ public sealed class DiskFileCopySink : CopySink
         try
         {
             var (index, length, digest) = DiskImage.ParseHeader(header, _path);
-            if (index != Index || length != Length || !digest.AsSpan().SequenceEqual(Digest)) return false;
+            var known = digest.AsSpan().ContainsAnyExcept((byte)0) ? digest : [];
+            if (index != Index || length != Length || !DigestAgrees(known)) return false;
+            LearnDigest(known);
         }
         catch (InvalidDataException)
         {

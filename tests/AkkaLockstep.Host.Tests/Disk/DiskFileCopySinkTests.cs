@@ -90,6 +90,41 @@ public sealed class DiskFileCopySinkTests : TestKit
     }
 
     [Fact]
+    public void A_copy_opened_before_its_digest_was_known_learns_it_keeps_it_in_the_file_and_becomes_a_disk_with_it()
+    {
+        var digest = SHA256.HashData(_state);
+        using (var sink = Open(digest: []))
+        {
+            Feed(sink, 170_000);
+            Assert.False(sink.Verify(), "a copy without its digest must not pass");
+        }
+        // The failed verify dropped that file: this time the digest arrives midway, and a restart keeps it.
+        using (var sink = Open(digest: []))
+        {
+            Feed(sink, 120_000);
+            sink.LearnDigest(digest);
+            Feed(sink, 200_000);
+        }
+        using var again = Open(digest: []);
+        Assert.Equal(200_000, again.Held);
+        Assert.Equal(digest, again.Digest);
+        Feed(again, _state.Length);
+        Assert.True(again.Verify());
+        Assert.True(again.MakeDurable());
+        var (index, payload) = DiskImage.Read(Path.Combine(_folder, DiskImage.FileName(9)));
+        Assert.Equal(9, index);
+        Assert.Equal(_state, payload);
+    }
+
+    [Fact]
+    public void A_partial_file_whose_digest_is_known_is_not_taken_up_by_a_copy_announcing_another()
+    {
+        using (var sink = Open()) Feed(sink, 100_000);
+        using var other = Open(digest: SHA256.HashData([1, 2, 3]));
+        Assert.Equal(0, other.Held);
+    }
+
+    [Fact]
     public void A_copy_of_the_same_index_with_another_digest_starts_from_nothing()
     {
         using (var sink = Open()) Feed(sink, 100_000);

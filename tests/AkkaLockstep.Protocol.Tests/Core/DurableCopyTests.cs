@@ -196,7 +196,7 @@ public sealed class DurableCopyTests
     }
 
     [Fact]
-    public void No_piece_of_a_frozen_state_goes_before_its_digest_is_known()
+    public void The_pieces_of_a_frozen_state_go_while_it_is_hashed_and_the_last_one_carries_the_digest()
     {
         var (pair, _) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), options: SmallCopies(staleBytes: 500));
         GatedSource? gated = null;
@@ -204,12 +204,19 @@ public sealed class DurableCopyTests
         pair.Down.Remove("b");
         pair.Advance(2000);
         Assert.NotNull(gated);
-        Assert.Empty(Pieces(pair));
+        var early = Pieces(pair).ToList();
+        Assert.NotEmpty(early);
+        Assert.All(early, c => Assert.Empty(c.Digest));
+        // Every piece but the last went; the peer holds them and waits.
+        Assert.Equal((gated.Length - 1) / 128 * 128, early.Max(c => c.Offset + c.Data.Length));
         Assert.False(pair.Cores["a"].Duplex);
+        Assert.DoesNotContain(pair.Notices, n => n.StartsWith("installed a full copy", StringComparison.Ordinal));
         gated.Open = true;
         pair.Advance(1000);
         AssertIdenticalDuplex(pair);
-        Assert.All(Pieces(pair), c => Assert.Equal(gated.Digest, c.Digest));
+        var last = Assert.Single(Pieces(pair), c => c.Offset + c.Data.Length == c.TotalLength);
+        Assert.Equal(gated.Digest, last.Digest);
+        Assert.Empty(pair.Alarms);
     }
 
     [Fact]

@@ -215,4 +215,50 @@ public sealed class FullCopyTests
         Assert.DoesNotContain(pair.Delivered, d => d.Message is SnapshotChunk);
         Assert.Equal(a.HashHex, pair.Cores["b"].HashHex);
     }
+
+    [Fact]
+    public void A_peer_back_empty_at_once_gets_a_copy_and_one_that_takes_long_while_clients_write_is_not_left_behind()
+    {
+        var options = new ReplicaOptions { PeerStallMs = 1500, SnapshotChunkBytes = 64, CopyWindowBytes = 128, CopyStallMs = 300 };
+        var pair = new PairHarness(options);
+        for (var i = 0; i < 40; i++) pair.Request("a", Session, 1 + i, KvCommand.Put($"k{i}", new byte[40]));
+        pair.Advance(200);
+        var a = pair.Cores["a"];
+        a.Compact(0, a.AppliedIndex);
+        // Every piece is lost the first time: each window of the copy waits out a stall before it is sent again, so
+        // the copy takes several times the stall timeout.
+        var lost = new HashSet<long>();
+        pair.Drop = (_, message) => message is SnapshotChunk { Offset: var offset } && lost.Add(offset);
+        // b's process restarts at once with an empty journal: a never goes simplex, and b needs the whole state.
+        pair.AddReplica("b", "a", options, incarnation: 2);
+        for (var i = 0; i < 80; i++)
+        {
+            pair.Feed("a", new ClientRequest($"w{i}", Session, 100 + i, KvCommand.Put($"w{i}", [1]).Encode()));
+            pair.Advance(100);
+        }
+        Assert.True(lost.Count >= 30, $"only {lost.Count} pieces were lost: the copy was not slowed");
+        Assert.Contains(pair.Notices, n => n.StartsWith("installed a full copy of a's state", StringComparison.Ordinal));
+        Assert.DoesNotContain(pair.Alarms, m => m.Contains("made nothing durable", StringComparison.Ordinal));
+        Assert.False(a.Simplex, "the primary left its peer behind while the copy was moving");
+        Assert.True(a.Duplex);
+        Assert.Equal(a.HashHex, pair.Cores["b"].HashHex);
+    }
+
+    [Fact]
+    public void A_last_piece_without_the_digest_is_refused_loudly_and_the_copy_completes_when_it_comes_with_it()
+    {
+        var pair = CompactedWhileAway(new ReplicaOptions { SnapshotChunkBytes = 256, CopyStallMs = 300 }, 50);
+        var stripped = 0;
+        pair.Tamper = (_, message) => message is SnapshotChunk last && last.Offset + last.Data.Length == last.TotalLength && stripped++ == 0
+            ? last with { Digest = [] }
+            : message;
+        pair.Down.Remove("b");
+        pair.Advance(2000);
+        Assert.True(stripped > 0, "no last piece was sent");
+        Assert.Contains(pair.Alarms, m => m.Contains("cannot be part of one", StringComparison.Ordinal) &&
+                                          m.Contains("a digest of 0 bytes", StringComparison.Ordinal));
+        var (a, b) = (pair.Cores["a"], pair.Cores["b"]);
+        Assert.True(a.Duplex, "not duplex after the last piece came again");
+        Assert.Equal(a.HashHex, b.HashHex);
+    }
 }

@@ -43,10 +43,13 @@ public sealed class PairHarness
         Pump();
     }
 
-    /// <summary>A third replica, e.g. on a spare host, paired with <paramref name="peer"/>.</summary>
-    public ReplicaCore AddReplica(string name, string peer, ReplicaOptions? options = null)
+    /// <summary>
+    /// A third replica, e.g. on a spare host, paired with <paramref name="peer"/>; or, under a name already taken, that
+    /// replica restarted empty as a new <paramref name="incarnation"/>.
+    /// </summary>
+    public ReplicaCore AddReplica(string name, string peer, ReplicaOptions? options = null, int incarnation = 1)
     {
-        Cores[name] = new ReplicaCore(name, peer, false, $"{name}#1", new KvGuest(), (ulong)(Cores.Count + 1), options);
+        Cores[name] = new ReplicaCore(name, peer, false, $"{name}#{incarnation}", new KvGuest(), (ulong)(Cores.Count + 1), options);
         Unpersisted[name] = [];
         Run(name, Cores[name].Start(Now));
         Pump();

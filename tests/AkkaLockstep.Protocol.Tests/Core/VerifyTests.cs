@@ -55,4 +55,35 @@ public sealed class VerifyTests
         Assert.Equal(a.HashHex, b.HashHex);
         Assert.False(b.Diverged);
     }
+
+    [Fact]
+    public void A_repair_copy_that_takes_longer_than_the_stall_timeout_while_clients_write_does_not_leave_the_peer_behind()
+    {
+        var pair = new PairHarness(new ReplicaOptions
+        {
+            PeerStallMs = 1500, SnapshotChunkBytes = 64, CopyWindowBytes = 128, CopyStallMs = 300,
+        });
+        for (var i = 0; i < 40; i++) pair.Request("a", Session, 1 + i, KvCommand.Put($"k{i}", new byte[40]));
+        pair.Advance(200);
+        ((KvGuest)pair.Cores["b"].Guest).Apply(KvCommand.Put("rogue", [6]).Encode(), default);
+        // Every eighth piece is lost the first time: each loss costs the copy a stall before it goes on.
+        var lost = new HashSet<long>();
+        pair.Drop = (_, message) => message is SnapshotChunk { Offset: var offset } && offset % 512 == 0 && lost.Add(offset);
+        Verify(pair, 1);
+        var a = pair.Cores["a"];
+        for (var i = 0; i < 40; i++)
+        {
+            // Clients keep writing while the copy runs: their entries wait on b.
+            pair.Feed("a", new ClientRequest($"w{i}", Session, 100 + i, KvCommand.Put($"w{i}", [1]).Encode()));
+            pair.Advance(100);
+        }
+        Assert.Contains(pair.Alarms, m => m.Contains("repairing it with a full copy", StringComparison.Ordinal));
+        Assert.True(lost.Count >= 4, $"only {lost.Count} pieces were lost: the copy was not slowed; {string.Join(",", pair.Delivered.Select(d => d.Message).OfType<SnapshotChunk>().Select(c => $"{c.Offset}/{c.TotalLength}"))}");
+        Assert.False(pair.Cores["b"].Diverged, "the repair did not finish");
+        Assert.DoesNotContain(pair.Alarms, m => m.Contains("made nothing durable", StringComparison.Ordinal));
+        Assert.False(a.Simplex, "the primary left its peer behind during the repair");
+        pair.Advance(500);
+        Assert.True(a.Duplex);
+        Assert.Equal(a.HashHex, pair.Cores["b"].HashHex);
+    }
 }

@@ -71,7 +71,7 @@ public sealed class LockstepSimulation
     {
         public long Index { get; } = index;
         public long Length { get; } = length;
-        public byte[] Digest { get; } = digest;
+        public byte[] Digest { get; set; } = digest;
         public List<byte> Bytes { get; } = [];
     }
 
@@ -84,9 +84,10 @@ public sealed class LockstepSimulation
         public SimCopySink(SimReplica replica, long index, long length, byte[] digest, Action resumed) : base(index, length, digest)
         {
             _replica = replica;
-            if (replica.PartialCopy is { } left && left.Index == index && left.Length == length && left.Digest.AsSpan().SequenceEqual(digest))
+            if (replica.PartialCopy is { } left && left.Index == index && left.Length == length && DigestAgrees(left.Digest))
             {
                 _file = left;
+                LearnDigest(left.Digest);
                 if (left.Bytes.Count > 0) resumed();
                 ResumeInMemory(left.Bytes.ToArray());
             }
@@ -99,6 +100,8 @@ public sealed class LockstepSimulation
             _file.Bytes.AddRange(piece.Span);
             base.Store(offset, piece);
         }
+
+        protected override void DigestLearned() => _file.Digest = Digest;
 
         protected override void Discard() => _replica.PartialCopy = null;
     }
