@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace AkkaLockstep.Protocol;
 
 /// <summary>
@@ -25,16 +23,7 @@ public sealed class ImageCopySource : CopySource
         Length = image.Length;
         _image = image;
         var stop = _stop.Token;
-        _digest = Task.Run(() =>
-        {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            foreach (var block in image.Blocks())
-            {
-                stop.ThrowIfCancellationRequested();
-                hash.AppendData(block.Span);
-            }
-            return hash.GetHashAndReset();
-        }, stop);
+        _digest = Task.Run(() => image.Sha256(stop), stop);
     }
 
     public override long Index { get; }

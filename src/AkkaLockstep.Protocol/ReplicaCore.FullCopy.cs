@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace AkkaLockstep.Protocol;
 
 /// <summary>
@@ -263,7 +265,7 @@ public sealed partial class ReplicaCore
             return;
         }
         if (chunk.TotalLength is < 0 or > MaxCopyBytes || chunk.Offset < 0 || chunk.Offset + chunk.Data.Length > chunk.TotalLength ||
-            chunk.Digest.Length is not (0 or DigestBytes) || chunk.Digest.Length == 0 && chunk.Offset + chunk.Data.Length == chunk.TotalLength)
+            chunk.Digest.Length is not (0 or SHA256.HashSizeInBytes) || chunk.Digest.Length == 0 && chunk.Offset + chunk.Data.Length == chunk.TotalLength)
         {
             Emit(new Alarm($"{Peer} sent a piece of a full copy that cannot be part of one (offset {chunk.Offset}, " +
                            $"{chunk.Data.Length} bytes of {chunk.TotalLength}, a digest of {chunk.Digest.Length} bytes); ignored"));
@@ -346,8 +348,6 @@ public sealed partial class ReplicaCore
         }
         return new MemoryCopySink(chunk.SnapshotIndex, chunk.TotalLength, chunk.Digest);
     }
-
-    private const int DigestBytes = 32;
 
     /// <summary>Largest state a full copy may announce: a peer announcing more is lying or broken.</summary>
     public const long MaxCopyBytes = 2_000_000_000;

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+
 namespace AkkaLockstep.Protocol;
 
 /// <summary>Takes the next block of a state's bytes.</summary>
@@ -22,6 +24,19 @@ public abstract class StateImage
     public void WriteTo(BlockWriter write)
     {
         foreach (var block in Blocks()) write(block.Span);
+    }
+
+    /// <summary>SHA-256 of the snapshot bytes, hashed block by block (never laid out whole); safe on any thread.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled before the end.</exception>
+    public byte[] Sha256(CancellationToken ct = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var block in Blocks())
+        {
+            ct.ThrowIfCancellationRequested();
+            hash.AppendData(block.Span);
+        }
+        return hash.GetHashAndReset();
     }
 
     /// <summary>The snapshot bytes in one array (small states, tests, the in-memory copy fallback).</summary>

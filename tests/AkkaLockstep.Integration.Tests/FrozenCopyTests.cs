@@ -10,19 +10,11 @@ namespace AkkaLockstep.Integration.Tests;
 /// </summary>
 public sealed class FrozenCopyTests
 {
-    private const int ValueBytes = 1 << 20;
-
-    private static async Task WriteAsync(LocalCluster cluster, string vm, string prefix, int count, ConcurrentDictionary<string, byte[]> acked)
+    private static byte[] MiB(int _)
     {
-        await using var client = cluster.NewClient(TimeSpan.FromSeconds(60));
-        var session = client.OpenKvSession(vm);
-        for (var i = 0; i < count; i++)
-        {
-            var value = new byte[ValueBytes];
-            Random.Shared.NextBytes(value);
-            await session.PutAsync($"{prefix}{i}", value);
-            acked[$"{prefix}{i}"] = value;
-        }
+        var value = new byte[1 << 20];
+        Random.Shared.NextBytes(value);
+        return value;
     }
 
     [Fact]
@@ -35,13 +27,14 @@ public sealed class FrozenCopyTests
         await cluster.StartAsync();
         await cluster.ProtectAsync("frozen");
         var acked = new ConcurrentDictionary<string, byte[]>();
-        await WriteAsync(cluster, "frozen", "a", 30, acked);
+        await using var client = cluster.NewClient(TimeSpan.FromSeconds(60));
+        await AckedWrites.WriteOneAtATimeAsync(client, "frozen", "a", 30, acked, MiB);
         var primary = (await cluster.GetJsonAsync("vms/frozen")).GetProperty("primary").GetString()!;
         var secondary = primary == "h1" ? "h2" : "h1";
         cluster[secondary].Kill();
         // 48 MiB more: the primary's checkpoints (about 36 and 54 MiB) pass the secondary's place, and the last 18-24
         // MiB stay in its journal only, too many to follow a copy of the disk.
-        await WriteAsync(cluster, "frozen", "b", 48, acked);
+        await AckedWrites.WriteOneAtATimeAsync(client, "frozen", "b", 48, acked, MiB);
         cluster[secondary].Start();
         await cluster.WaitUntilAsync(async () => (await cluster.GetJsonAsync("vms/frozen", via: primary)).GetProperty("state").GetString() == "duplex",
             TimeSpan.FromSeconds(120), "duplex after the secondary's return");

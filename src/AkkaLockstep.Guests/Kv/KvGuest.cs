@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 using AkkaLockstep.Protocol;
 
@@ -114,11 +113,6 @@ public sealed class KvGuest : IGuest
     public Func<byte[]> DigestLater()
     {
         var image = Freeze();
-        return () =>
-        {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            image.WriteTo(block => hash.AppendData(block));
-            return hash.GetHashAndReset();
-        };
+        return () => image.Sha256();
     }
 }

@@ -1,5 +1,6 @@
 using AkkaLockstep.Protocol;
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace AkkaLockstep.Host.Disk;
@@ -69,7 +70,7 @@ public sealed class DiskFileCopySink : CopySink
         WriteHeader();
     }
 
-    private void WriteHeader() => RandomAccess.Write(_file!, DiskImage.Header(Index, Length, Digest.Length > 0 ? Digest : new byte[32]), 0);
+    private void WriteHeader() => RandomAccess.Write(_file!, DiskImage.Header(Index, Length, Digest.Length > 0 ? Digest : new byte[SHA256.HashSizeInBytes]), 0);
 
     protected override void DigestLearned()
     {

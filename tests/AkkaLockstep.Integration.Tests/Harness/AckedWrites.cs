@@ -8,17 +8,18 @@ public static class AckedWrites
 {
     /// <summary>
     /// Writes keys PREFIX0..PREFIX(count-1) one at a time through one session (each its own batch, so journal rows
-    /// count inputs) and records each once it is acknowledged.
+    /// count inputs) and records each once it is acknowledged. Values are the key's number, or <paramref name="value"/>'s.
     /// </summary>
     public static async Task WriteOneAtATimeAsync(LockstepClient client, string vm, string prefix, int count,
-        ConcurrentDictionary<string, byte[]> acked)
+        ConcurrentDictionary<string, byte[]> acked, Func<int, byte[]>? value = null)
     {
         var session = client.OpenKvSession(vm);
         for (var i = 0; i < count; i++)
         {
             var key = $"{prefix}{i}";
-            await session.PutAsync(key, BitConverter.GetBytes(i));
-            acked[key] = BitConverter.GetBytes(i);
+            var bytes = value?.Invoke(i) ?? BitConverter.GetBytes(i);
+            await session.PutAsync(key, bytes);
+            acked[key] = bytes;
         }
     }
 

@@ -153,25 +153,6 @@ public sealed class DurableCopyTests
                                            n.Contains("bytes of entries follow it", StringComparison.Ordinal));
     }
 
-    /// <summary>A frozen state whose digest the test says is ready.</summary>
-    private sealed class GatedSource(CopySource inner) : CopySource
-    {
-        public bool Open;
-        public override long Index => inner.Index;
-        public override long Length => inner.Length;
-        public override byte[] Digest => Open ? inner.Digest : throw new InvalidOperationException("read before it was ready");
-        public override string Description => inner.Description;
-        public override bool Ready => Open && inner.Ready;
-        public override ReadOnlyMemory<byte> Read(long offset, int size) => inner.Read(offset, size);
-    }
-
-    private static ImageCopySource Hashed(long index, StateImage image)
-    {
-        var source = new ImageCopySource(index, image);
-        Assert.True(SpinWait.SpinUntil(() => source.Ready, TimeSpan.FromSeconds(30)), "the frozen state's digest was never computed");
-        return source;
-    }
-
     [Fact]
     public void A_disk_that_lags_by_much_is_replaced_by_the_state_frozen_in_memory()
     {
@@ -182,7 +163,7 @@ public sealed class DurableCopyTests
         a.FrozenCopies = (index, image) =>
         {
             frozen.Add(index);
-            return Hashed(index, image);
+            return HeldDigestSource.Hashed(index, image);
         };
         pair.Down.Remove("b");
         pair.Advance(1000);
@@ -199,8 +180,9 @@ public sealed class DurableCopyTests
     public void The_pieces_of_a_frozen_state_go_while_it_is_hashed_and_the_last_one_carries_the_digest()
     {
         var (pair, _) = AwayWithDisk(30, 40, (i, s) => new FakeDisk(i, s), options: SmallCopies(staleBytes: 500));
-        GatedSource? gated = null;
-        pair.Cores["a"].FrozenCopies = (index, image) => gated = new GatedSource(Hashed(index, image));
+        var known = false;
+        HeldDigestSource? gated = null;
+        pair.Cores["a"].FrozenCopies = (index, image) => gated = new HeldDigestSource(index, image, () => known);
         pair.Down.Remove("b");
         pair.Advance(2000);
         Assert.NotNull(gated);
@@ -211,7 +193,7 @@ public sealed class DurableCopyTests
         Assert.Equal((gated.Length - 1) / 128 * 128, early.Max(c => c.Offset + c.Data.Length));
         Assert.False(pair.Cores["a"].Duplex);
         Assert.DoesNotContain(pair.Notices, n => n.StartsWith("installed a full copy", StringComparison.Ordinal));
-        gated.Open = true;
+        known = true;
         pair.Advance(1000);
         AssertIdenticalDuplex(pair);
         var last = Assert.Single(Pieces(pair), c => c.Offset + c.Data.Length == c.TotalLength);
@@ -223,7 +205,7 @@ public sealed class DurableCopyTests
     public void A_disk_the_peer_finds_damaged_is_replaced_by_the_frozen_state_and_nothing_is_lost()
     {
         var (pair, diskIndex) = AwayWithDisk(30, 20, (i, s) => new FakeDisk(i, s, damaged: true));
-        pair.Cores["a"].FrozenCopies = Hashed;
+        pair.Cores["a"].FrozenCopies = HeldDigestSource.Hashed;
         pair.Down.Remove("b");
         pair.Advance(3000);
         AssertIdenticalDuplex(pair);

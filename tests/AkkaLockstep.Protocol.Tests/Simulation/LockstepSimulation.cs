@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using AkkaLockstep.Protocol;
+using AkkaLockstep.Protocol.Tests.Core;
 
 namespace AkkaLockstep.Protocol.Tests.Simulation;
 
@@ -106,36 +107,6 @@ public sealed class LockstepSimulation
         protected override void Discard() => _replica.PartialCopy = null;
     }
 
-    /// <summary>
-    /// The state frozen for a copy, its digest ready a simulated while later (the host hashes it on another thread):
-    /// the digest is taken at once so that readiness depends on simulated time alone and seeds replay exactly.
-    /// </summary>
-    private sealed class SimFrozenSource : CopySource
-    {
-        private readonly ImageCopySource _inner;
-        private readonly long _readyAt;
-        private readonly Func<long> _now;
-
-        public SimFrozenSource(ImageCopySource inner, long readyAt, Func<long> now)
-        {
-            if (!SpinWait.SpinUntil(() => inner.Ready, TimeSpan.FromSeconds(30))) throw new TimeoutException("the frozen state was never hashed");
-            (_inner, _readyAt, _now) = (inner, readyAt, now);
-        }
-
-        public override long Index => _inner.Index;
-        public override long Length => _inner.Length;
-        public override byte[] Digest => _inner.Digest;
-        public override string Description => _inner.Description;
-        public override bool Ready => _now() >= _readyAt;
-        public override ReadOnlyMemory<byte> Read(long offset, int size) => _inner.Read(offset, size);
-
-        public override void Dispose()
-        {
-            _inner.Dispose();
-            base.Dispose();
-        }
-    }
-
     private sealed class SimClient(int id, Guid session)
     {
         public int Id { get; } = id;
@@ -213,7 +184,8 @@ public sealed class LockstepSimulation
             core.FrozenCopies = (index, image) =>
             {
                 FrozenCopies++;
-                return new SimFrozenSource(new ImageCopySource(index, image), _now + hashMs, () => _now);
+                var readyAt = _now + hashMs;
+                return new HeldDigestSource(index, image, () => _now >= readyAt);
             };
         }
         replica.Core = core;
