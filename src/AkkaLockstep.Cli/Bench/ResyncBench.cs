@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using AkkaLockstep.Cli.LocalCluster;
 using AkkaLockstep.Client;
+using AkkaLockstep.Host.Api;
 
 namespace AkkaLockstep.Cli.Bench;
 
@@ -44,6 +45,7 @@ public static class ResyncBench
     private const int ValueBytes = 100;
     private const int FullCopyValueBytes = 1 << 20;
     private static readonly TimeSpan DuplexTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan DescribeTimeout = TimeSpan.FromSeconds(30);
     public const int ProbeSessions = 4;
     private static readonly TimeSpan SteadyWindow = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
@@ -149,7 +151,7 @@ public static class ResyncBench
             steady = load.P99Between(steadyFrom, LatencyProbe.Now);
         }
         // The host whose replica is secondary now: h1 is preferred, but a pair may have failed over since it formed.
-        var pair = await cluster.TryDescribeAsync(vm, ct) ?? throw new CliException($"{vm} vanished before the benchmark could kill a host");
+        var pair = await DescribeAsync(cluster, vm, ct);
         var primary = pair.Primary ?? throw new CliException($"{vm} has no primary before the benchmark kills a host");
         var secondary = pair.Hosts.Single(h => h != primary);
         await cluster.KillAsync(secondary, ct);
@@ -184,6 +186,21 @@ public static class ResyncBench
         }
         await cluster.UnprotectAsync(vm, ct);
         return (Math.Round(seconds, 2), resyncSeen is { } seen ? Math.Round(seconds - seen, 2) : null, pacing, primary);
+    }
+
+    /// <summary>
+    /// The VM as the hosts describe it. Right after a 1 GiB copy both hosts may be too busy (the new disk written and
+    /// hashed) to answer within a request's 3 s: asked again for a while before the VM counts as gone.
+    /// </summary>
+    private static async Task<VmInfo> DescribeAsync(LocalClusterAccess cluster, string vm, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (await cluster.TryDescribeAsync(vm, ct) is { } info) return info;
+            if (clock.Elapsed > DescribeTimeout) throw new CliException($"no host described {vm} for {DescribeTimeout.TotalSeconds} s before the benchmark could kill a host");
+            await Task.Delay(500, ct);
+        }
     }
 
     private static async Task WriteAsync(LockstepClient client, string vm, int writes, int valueBytes, int sessions, CancellationToken ct)
