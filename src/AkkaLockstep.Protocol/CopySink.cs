@@ -44,13 +44,17 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
     /// </summary>
     public IStateBuilder? Builder { get; set; }
 
-    /// <summary>Takes the next piece (kept by reference until stored: its bytes must not change).</summary>
+    /// <summary>
+    /// Takes the next piece (kept by reference until stored: its bytes must not change). A <see cref="PooledPiece"/> goes
+    /// back to its pool once stored, so it is hashed and built from first, and not read by the caller afterwards.
+    /// </summary>
     public void Append(ReadOnlyMemory<byte> piece)
     {
         if (Held + piece.Length > Length) throw new ArgumentOutOfRangeException(nameof(piece), "a piece past the end of the copy");
-        Store(Held, piece);
+        var offset = Held;
         Take(piece.Span);
         if (Builder is { } builder && !builder.Write(piece.Span)) Builder = null;
+        Store(offset, piece);
     }
 
     /// <summary>The next block of what an earlier try already held (read back from where it was stored), not stored again.</summary>
@@ -66,7 +70,7 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
         Held += piece.Length;
     }
 
-    /// <summary>Keeps a piece at its place.</summary>
+    /// <summary>Keeps a piece at its place, and then releases it (<see cref="PooledPiece.Release"/>).</summary>
     protected abstract void Store(long offset, ReadOnlyMemory<byte> piece);
 
     /// <summary>Whether the whole copy is held and matches <see cref="Digest"/>; false drops what was kept and built.</summary>
@@ -113,7 +117,11 @@ public class MemoryCopySink(long index, long length, byte[] digest) : CopySink(i
     /// <summary>The state; whole once <see cref="CopySink.Held"/> reaches <see cref="CopySink.Length"/>.</summary>
     public byte[] State { get; } = new byte[length];
 
-    protected override void Store(long offset, ReadOnlyMemory<byte> piece) => piece.Span.CopyTo(State.AsSpan((int)offset));
+    protected override void Store(long offset, ReadOnlyMemory<byte> piece)
+    {
+        piece.Span.CopyTo(State.AsSpan((int)offset));
+        PooledPiece.Release(piece);
+    }
 
     /// <summary>Takes what an earlier try left, as <see cref="CopySink.Resume"/>, into memory too.</summary>
     protected void ResumeInMemory(ReadOnlySpan<byte> held)

@@ -22,6 +22,7 @@ public sealed class DiskFileCopySink : CopySink
 {
     private const string PartialSuffix = ".partial";
     private const int QueuedPieces = 16;
+    private const long FlushEveryBytes = 64 << 20;
     private readonly string _folder;
     private readonly string _path;
     private SafeFileHandle? _file;
@@ -129,16 +130,32 @@ public sealed class DiskFileCopySink : CopySink
     private void WriteQueuedPieces()
     {
         var file = _file!;
+        var unflushed = 0L;
         foreach (var (offset, piece) in _writes.GetConsumingEnumerable())
         {
-            if (_writeProblem is not null) continue;
             try
             {
-                RandomAccess.Write(file, piece.Span, DiskImage.HeaderBytes + offset);
+                if (_writeProblem is null)
+                {
+                    RandomAccess.Write(file, piece.Span, DiskImage.HeaderBytes + offset);
+                    // Flushed as it arrives, so that making the whole copy durable at its end (which holds up the last
+                    // acknowledgement) flushes only the last stretch, not a gigabyte at once.
+                    unflushed += piece.Length;
+                    if (unflushed >= FlushEveryBytes)
+                    {
+                        RandomAccess.FlushToDisk(file);
+                        unflushed = 0;
+                    }
+                }
             }
             catch (IOException e)
             {
                 _writeProblem = $"writing {Path.GetFileName(_path)} failed: {e.Message}";
+            }
+            finally
+            {
+                // The last use of the piece: hashed and built from before it was queued.
+                PooledPiece.Release(piece);
             }
         }
     }

@@ -14,7 +14,11 @@ public static class FrameDecoder
     /// bad: an oversized length is rejected from its 4 header bytes, before any payload is buffered.
     /// </summary>
     public static bool TryDecode<T>(ref ReadOnlySequence<byte> buffer, MessageParser<T> parser, out T? message)
-        where T : IMessage<T>
+        where T : IMessage<T> =>
+        TryDecode(ref buffer, parser.ParseFrom, out message);
+
+    /// <summary>As above, with the payload parsed by <paramref name="parse"/> (which throws protobuf's exceptions for bad input).</summary>
+    public static bool TryDecode<T>(ref ReadOnlySequence<byte> buffer, Func<ReadOnlySequence<byte>, T> parse, out T? message)
     {
         message = default;
         if (buffer.Length < FrameLimits.HeaderBytes) return false;
@@ -27,7 +31,7 @@ public static class FrameDecoder
         var payload = buffer.Slice(FrameLimits.HeaderBytes, length);
         try
         {
-            message = parser.ParseFrom(payload);
+            message = parse(payload);
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or DecoderFallbackException)
         {

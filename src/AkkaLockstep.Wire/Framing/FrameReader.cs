@@ -9,8 +9,12 @@ namespace AkkaLockstep.Wire.Framing;
 /// all decoded from that read before the pipe is asked for more, so a busy connection costs one read per batch.
 /// Not thread-safe: one reader loop per connection.
 /// </summary>
-public sealed class FrameReader<T>(PipeReader reader, MessageParser<T> parser) where T : class, IMessage<T>
+public sealed class FrameReader<T>(PipeReader reader, Func<ReadOnlySequence<byte>, T> parse) where T : class, IMessage<T>
 {
+    public FrameReader(PipeReader reader, MessageParser<T> parser) : this(reader, parser.ParseFrom)
+    {
+    }
+
     private ReadOnlySequence<byte> _buffer;
     private bool _holdsBuffer;
     private bool _completed;
@@ -28,7 +32,7 @@ public sealed class FrameReader<T>(PipeReader reader, MessageParser<T> parser) w
         {
             if (_holdsBuffer)
             {
-                if (FrameDecoder.TryDecode(ref _buffer, parser, out var message)) return message;
+                if (FrameDecoder.TryDecode(ref _buffer, parse, out var message)) return message;
                 var leftover = _buffer.Length;
                 reader.AdvanceTo(_buffer.Start, _buffer.End);
                 _holdsBuffer = false;

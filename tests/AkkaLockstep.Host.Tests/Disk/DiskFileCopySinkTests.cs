@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using AkkaLockstep.Host.Disk;
+using AkkaLockstep.Protocol;
 
 namespace AkkaLockstep.Host.Tests.Disk;
 
@@ -47,6 +48,26 @@ public sealed class DiskFileCopySinkTests : TestKit
         Assert.Equal(9, index);
         Assert.Equal(_state, payload);
         Assert.Empty(Directory.GetFiles(_folder, "*.partial"));
+    }
+
+    [Fact]
+    public void Pooled_pieces_are_written_whole_and_handed_back_once_written()
+    {
+        var pieces = new List<PooledPiece>();
+        using (var sink = Open())
+        {
+            for (var offset = 0; offset < _state.Length; offset += 40_000)
+            {
+                var piece = PooledPiece.Rent(Math.Min(40_000, _state.Length - offset));
+                _state.AsSpan(offset, piece.Memory.Length).CopyTo(piece.GetSpan());
+                pieces.Add(piece);
+                sink.Append(piece.Memory);
+            }
+            Assert.True(sink.Verify());
+            Assert.True(sink.MakeDurable());
+        }
+        Assert.Equal(_state, DiskImage.Read(Path.Combine(_folder, DiskImage.FileName(9))).Payload);
+        Assert.All(pieces, piece => Assert.Throws<ObjectDisposedException>(() => piece.GetSpan()));
     }
 
     [Fact]

@@ -92,7 +92,7 @@ public sealed class ReplicationLinkServer : IAsyncDisposable
         try
         {
             await using var stream = new NetworkStream(socket, ownsSocket: true);
-            var reader = new FrameReader<PeerEnvelopeProto>(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024)), PeerEnvelopeProto.Parser);
+            var reader = new FrameReader<PeerEnvelopeProto>(PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024)), PeerEnvelopeParser.Parse);
             while (await reader.ReadAsync(_stopping.Token).ConfigureAwait(false) is { } envelope)
             {
                 if (envelope.BodyCase == PeerEnvelopeProto.BodyOneofCase.None)
