@@ -17,6 +17,14 @@ public sealed partial class ReplicaCore
     private OutgoingCopy? _copyOut;
     private CopySink? _copyIn;
 
+    /// <summary>Whether a full copy is going out to the peer or coming in from it.</summary>
+    public bool Copying => Role switch
+    {
+        ReplicaRole.Primary => _copyOut is not null && !Duplex,
+        ReplicaRole.Secondary => _copyIn is not null,
+        _ => false,
+    };
+
     /// <summary>
     /// Opens this replica's newest durable disk for a full copy (null: none yet). Set by the host; without it every
     /// copy is a capture.

@@ -541,11 +541,12 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
     /// The guest's digest for `vm show`, as last taken, and the index it was taken at. A large state takes seconds to
     /// read, so the guest freezes it here where it can (cheap for one that shares its state) and it is hashed on the
     /// thread pool; status is polled often (every 50 ms by a watching operator or a benchmark), so a digest that took
-    /// d is taken again only after 100 d.
+    /// d is taken again only after 100 d. None is taken while a full copy goes out or comes in: hashing a gigabyte for
+    /// the display took CPU the copy needed (both share the host's cores), and the copy is checked by its own digest.
     /// </summary>
     private void MaybeTakeStatusDigest()
     {
-        if (_digesting || _digestIndex == _core.AppliedIndex || Now < _nextDigestAtMs) return;
+        if (_digesting || _digestIndex == _core.AppliedIndex || Now < _nextDigestAtMs || _core.Copying) return;
         _digesting = true;
         var index = _core.AppliedIndex;
         var started = Stopwatch.GetTimestamp();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -150,6 +151,28 @@ public sealed class ReplicationLinkTests : IAsyncLifetime
         // It reconnects by itself, with nothing queued meanwhile.
         await WaitForAsync(() => _links.TrySend("h2", Piece(7, [7])) && !delivered.IsEmpty, "the link to take messages again");
         Assert.Equal(7, delivered.First().SnapshotChunk.Offset);
+    }
+
+    /// <summary>A host restarting listens before it rejoins: its peer's link is back within a few retries, not a second later.</summary>
+    [Fact]
+    public async Task A_link_refused_by_a_restarting_peer_is_back_soon_after_the_peer_listens()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        AnnouncePeer(port);
+        _links.TrySend("h2", Piece(0, [1]));
+        await WaitForAsync(() => !_links.TrySend("h2", Piece(0, [1])), "the link to refuse messages");
+        var delivered = new ConcurrentQueue<PeerEnvelopeProto>();
+        await using var back = new ReplicationLinkServer(new IPEndPoint(IPAddress.Loopback, port));
+        back.Start(delivered.Enqueue, new ListLogger());
+        var clock = Stopwatch.StartNew();
+        await WaitForAsync(() => _links.TrySend("h2", Piece(7, [7])) && !delivered.IsEmpty, "the link to take messages again");
+        // Well under the one-second retry a timed-out connect gets (many quick retries' worth on a loaded machine).
+        Assert.True(clock.ElapsedMilliseconds < 700, $"the link came back {clock.ElapsedMilliseconds} ms after the peer listened");
     }
 
     [Fact]

@@ -47,6 +47,26 @@ public sealed class FullCopyTests
         Assert.True(b.Machine.Sessions.TryGet(Session, out var entry) && entry.RequestNo == 100);
     }
 
+    /// <summary>The shell takes no display digest of the state while a copy goes out or comes in (it competes for the CPU).</summary>
+    [Fact]
+    public void Both_replicas_say_they_are_copying_until_the_pair_is_duplex()
+    {
+        var pair = CompactedWhileAway(new ReplicaOptions { SnapshotChunkBytes = 256 }, 50);
+        var (a, b) = (pair.Cores["a"], pair.Cores["b"]);
+        Assert.False(a.Copying);
+        // Its last piece is lost on the way, again and again.
+        pair.Drop = (_, message) => message is SnapshotChunk piece && piece.Offset + piece.Data.Length == piece.TotalLength;
+        pair.Down.Remove("b");
+        pair.Advance(100);
+        Assert.True(a.Copying, "the primary sending a copy says it is not copying");
+        Assert.True(b.Copying, "the secondary receiving a copy says it is not copying");
+        pair.Drop = null;
+        pair.Advance(1000);
+        Assert.True(a.Duplex);
+        Assert.False(a.Copying);
+        Assert.False(b.Copying);
+    }
+
     [Fact]
     public void The_copy_is_acknowledged_only_once_it_is_durable()
     {

@@ -11,7 +11,8 @@ namespace AkkaLockstep.Host.Replication.ReplicationLink;
 /// beyond <see cref="QueuedBytes"/>, or when the connection fails, are dropped: the protocol's windows and resends
 /// cover any loss, so nothing here waits or grows without bound. While the connection is down (a refused or failed
 /// connect, a broken connection) it refuses messages, so they go over Akka.Remote instead, and it reconnects by itself:
-/// a firewalled replication port slows replication down instead of stopping it.
+/// a firewalled replication port slows replication down instead of stopping it. A refused or broken connection is tried
+/// again after <see cref="QuickRetryDelay"/>, a connect that timed out after a second.
 /// </summary>
 internal sealed class ReplicationLinkSender : IAsyncDisposable
 {
@@ -20,6 +21,13 @@ internal sealed class ReplicationLinkSender : IAsyncDisposable
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// After a refused or broken connection (the peer's host restarting): the host is back listening before it rejoins,
+    /// and until this link is back its replicas' traffic goes over Akka.Remote. After 1 s, the first window of a full copy
+    /// to a returning host often went that way, slowly and out of order with the rest, and was sent again.
+    /// </summary>
+    private static readonly TimeSpan QuickRetryDelay = TimeSpan.FromMilliseconds(100);
 
     private readonly ILogger _logger;
     private readonly Channel<PeerEnvelopeProto> _queue = Channel.CreateUnbounded<PeerEnvelopeProto>(new UnboundedChannelOptions { SingleReader = true });
@@ -110,7 +118,8 @@ internal sealed class ReplicationLinkSender : IAsyncDisposable
                 while (_queue.Reader.TryRead(out var dropped)) Taken(dropped);
                 try
                 {
-                    await Task.Delay(RetryDelay, _stopping.Token).ConfigureAwait(false);
+                    // A connect that timed out (a firewall dropping packets) is not tried again at once.
+                    await Task.Delay(e is OperationCanceledException ? RetryDelay : QuickRetryDelay, _stopping.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
