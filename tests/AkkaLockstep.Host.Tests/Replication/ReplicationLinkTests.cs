@@ -132,8 +132,11 @@ public sealed class ReplicationLinkTests : IAsyncLifetime
         Assert.Equal(0, _serverLog.Count(LogLevel.Warning));
     }
 
-    [Fact]
-    public async Task While_the_peers_copy_port_refuses_connections_messages_go_another_way_until_it_listens_again()
+    /// <summary>
+    /// A peer announced on a port nobody listens on: the first message finds it closed; after that the link says it is
+    /// down and the caller uses Akka.Remote. Returns the port.
+    /// </summary>
+    private async Task<int> RefusingPeerAsync()
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -142,9 +145,15 @@ public sealed class ReplicationLinkTests : IAsyncLifetime
             port = ((IPEndPoint)probe.LocalEndpoint).Port;
         }
         AnnouncePeer(port);
-        // The first message finds the port closed; after that the link says it is down and the caller uses Akka.Remote.
         _links.TrySend("h2", Piece(0, [1]));
         await WaitForAsync(() => !_links.TrySend("h2", Piece(0, [1])), "the link to refuse messages");
+        return port;
+    }
+
+    [Fact]
+    public async Task While_the_peers_copy_port_refuses_connections_messages_go_another_way_until_it_listens_again()
+    {
+        var port = await RefusingPeerAsync();
         var delivered = new ConcurrentQueue<PeerEnvelopeProto>();
         await using var back = new ReplicationLinkServer(new IPEndPoint(IPAddress.Loopback, port));
         back.Start(delivered.Enqueue, new ListLogger());
@@ -157,15 +166,7 @@ public sealed class ReplicationLinkTests : IAsyncLifetime
     [Fact]
     public async Task A_link_refused_by_a_restarting_peer_is_back_soon_after_the_peer_listens()
     {
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        AnnouncePeer(port);
-        _links.TrySend("h2", Piece(0, [1]));
-        await WaitForAsync(() => !_links.TrySend("h2", Piece(0, [1])), "the link to refuse messages");
+        var port = await RefusingPeerAsync();
         var delivered = new ConcurrentQueue<PeerEnvelopeProto>();
         await using var back = new ReplicationLinkServer(new IPEndPoint(IPAddress.Loopback, port));
         back.Start(delivered.Enqueue, new ListLogger());
