@@ -52,13 +52,45 @@ public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = nul
 
     public IEnumerable<MemberEntry> Members => _members.Values;
 
-    public void SetMember(MemberEntry member) => _members[member.Name] = member;
+    public void SetMember(MemberEntry member)
+    {
+        _members[member.Name] = member;
+        _joining.TryRemove(member.Name, out _);
+    }
 
     public void RemoveMember(string name)
     {
         _members.TryRemove(name, out _);
         _peerManagers.TryRemove(name, out _);
+        _joining.TryRemove(name, out _);
     }
+
+    private readonly ConcurrentDictionary<string, MemberEntry> _joining = new();
+
+    /// <summary>
+    /// A host joining under a name no member holds (a restarted host, back at its address): its replicas talk to ours
+    /// before this node sees it Up (a quarter of a second in our logs, the first window of a full copy), so our replicas
+    /// reach it, and its replication connection, from now on. It is not a <see cref="Member"/> until it is Up.
+    /// </summary>
+    public void SetJoining(MemberEntry member, ActorSelection manager)
+    {
+        _joining[member.Name] = member;
+        _peerManagers[member.Name] = manager;
+    }
+
+    /// <summary>A joining host that was removed before it was Up.</summary>
+    public void ForgetJoining(string name, Address address)
+    {
+        if (_joining.TryGetValue(name, out var joining) && joining.Address.Equals(address) && !_members.ContainsKey(name))
+        {
+            _joining.TryRemove(name, out _);
+            _peerManagers.TryRemove(name, out _);
+        }
+    }
+
+    /// <summary>Where <paramref name="host"/>'s replication server listens, as it announces it (Up or joining).</summary>
+    public string? ReplicationEndpointOf(string host) =>
+        Member(host)?.ReplicationEndpoint ?? _joining.GetValueOrDefault(host)?.ReplicationEndpoint;
 
     public MemberEntry? Member(string name) => _members.GetValueOrDefault(name);
 

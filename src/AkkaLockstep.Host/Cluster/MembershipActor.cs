@@ -26,7 +26,7 @@ public sealed class MembershipActor : ReceiveActor
         _directory = directory;
         Receive<ClusterEvent.MemberUp>(up => Add(up.Member));
         Receive<ClusterEvent.MemberWeaklyUp>(up => Add(up.Member));
-        Receive<ClusterEvent.MemberJoined>(_ => { });
+        Receive<ClusterEvent.MemberJoined>(joined => Joining(joined.Member));
         Receive<ClusterEvent.MemberRemoved>(removed => Remove(removed.Member));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<ClusterEvent.UnreachableMember>(u => _log.Warning("member unreachable: {0}", u.Member.Address));
@@ -64,6 +64,13 @@ public sealed class MembershipActor : ReceiveActor
         _log.Info("member up: {0} at {1}", entry.Name, member.Address);
     }
 
+    private void Joining(Member member)
+    {
+        if (!member.HasRole(HostOptions.HostRole) || HostDirectory.FromRoles(member.Address, member.Roles) is not { } entry ||
+            entry.Name == _directory.Self || _directory.Member(entry.Name) is not null) return;
+        _directory.SetJoining(entry, Context.ActorSelection(new RootActorPath(member.Address) / "user" / "replicas"));
+    }
+
     private void Refuse(Address holder)
     {
         _directory.FatalError = $"another host named '{_directory.Self}' is already a member of the cluster (at {holder}); " +
@@ -79,6 +86,7 @@ public sealed class MembershipActor : ReceiveActor
         if (_directory.Member(entry.Name)?.Address.Equals(member.Address) == true &&
             Akka.Cluster.Cluster.Get(Context.System).State.Members.All(m => m.Address != member.Address || m.Status == MemberStatus.Removed))
             _directory.RemoveMember(entry.Name);
+        _directory.ForgetJoining(entry.Name, member.Address);
         _log.Info("member removed: {0} at {1}", entry.Name, member.Address);
     }
 }

@@ -268,7 +268,7 @@ public sealed class VmReplicaActor : UntypedPersistentActor, IWithTimers
                     var linked = _directory.ReplicationLinks?.TrySend(peer, envelope) == true;
                     if (send.Message is SnapshotChunk { Offset: 0 } first)
                         _log.Info("{0} on {1}: full copy at index {2} to {3} over {4}", _vm.Name, _directory.Self, first.SnapshotIndex, peer,
-                            linked ? $"the replication connection to {_directory.Member(peer)?.ReplicationEndpoint}" : "Akka.Remote");
+                            linked ? $"the replication connection to {_directory.ReplicationEndpointOf(peer)}" : "Akka.Remote");
                     if (!linked) _directory.PeerManager(peer)?.Tell(envelope, Self);
                     break;
                 case Reply { Token: VerifyToken verify } reply:

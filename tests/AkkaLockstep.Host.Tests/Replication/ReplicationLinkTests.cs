@@ -162,6 +162,30 @@ public sealed class ReplicationLinkTests : IAsyncLifetime
         Assert.Equal(7, delivered.First().SnapshotChunk.Offset);
     }
 
+    /// <summary>
+    /// A restarted host is joining (not yet Up here) when its replicas ask ours for a full copy: the copy goes over its new
+    /// replication connection at once, and only a host that is Up or joining is reached.
+    /// </summary>
+    [Fact]
+    public async Task A_host_still_joining_is_reached_over_its_replication_connection_and_forgotten_if_removed_before_it_is_up()
+    {
+        var address = new Address("akka.tcp", "lockstep", "127.0.0.1", 4054);
+        _directory.RemoveMember("h2");
+        Assert.False(_links.TrySend("h2", Piece(0, [1])));
+        var manager = new ActorSelection(ActorRefs.Nobody, "/user/replicas");
+        _directory.SetJoining(new MemberEntry("h2", address, false, null, null, $"127.0.0.1:{_server.Port}"), manager);
+        Assert.Null(_directory.Member("h2"));
+        Assert.Same(manager, _directory.PeerManager("h2"));
+        Assert.True(_links.TrySend("h2", Piece(5, [5])));
+        await WaitForAsync(() => !_delivered.IsEmpty, "the piece");
+        Assert.Equal(5, _delivered.Single().SnapshotChunk.Offset);
+
+        _directory.ForgetJoining("h2", address);
+        Assert.Null(_directory.ReplicationEndpointOf("h2"));
+        Assert.Null(_directory.PeerManager("h2"));
+        Assert.False(_links.TrySend("h2", Piece(6, [6])));
+    }
+
     /// <summary>A host restarting listens before it rejoins: its peer's link is back within a few retries, not a second later.</summary>
     [Fact]
     public async Task A_link_refused_by_a_restarting_peer_is_back_soon_after_the_peer_listens()

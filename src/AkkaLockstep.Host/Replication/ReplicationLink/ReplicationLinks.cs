@@ -19,7 +19,7 @@ public sealed class ReplicationLinks(HostDirectory directory, ILogger logger) : 
     /// </summary>
     public bool TrySend(string host, PeerEnvelopeProto envelope)
     {
-        if (directory.Member(host)?.ReplicationEndpoint is not { } endpoint || !ReplicationLinkSender.TryParse(endpoint, out var address, out var port))
+        if (directory.ReplicationEndpointOf(host) is not { } endpoint || !ReplicationLinkSender.TryParse(endpoint, out var address, out var port))
             return false;
         ReplicationLinkSender? replaced = null;
         ReplicationLinkSender sender;
