@@ -25,6 +25,7 @@ public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = nul
     public const string ReplicationRolePrefix = "repl=";
 
     private readonly ConcurrentDictionary<string, MemberEntry> _members = new();
+    private readonly ConcurrentDictionary<string, MemberEntry> _joining = new();
     private readonly ConcurrentDictionary<string, ActorSelection> _peerManagers = new();
     private readonly ConcurrentDictionary<string, IActorRef> _localReplicas = new();
     private readonly ConcurrentDictionary<string, LocalReplicaState> _localStates = new();
@@ -64,8 +65,6 @@ public sealed class HostDirectory(HostOptions options, FaultSwitch? faults = nul
         _peerManagers.TryRemove(name, out _);
         _joining.TryRemove(name, out _);
     }
-
-    private readonly ConcurrentDictionary<string, MemberEntry> _joining = new();
 
     /// <summary>
     /// A host joining under a name no member holds (a restarted host, back at its address): its replicas talk to ours
