@@ -70,7 +70,7 @@ public static class PeerEnvelopeParser
                     if (!TryReadLength(ref reader, out var length)) return null;
                     var bytes = reader.UnreadSequence.Slice(0, length);
                     reader.Advance(length);
-                    if (field == 7) piece.Digest = ByteString.CopyFrom(bytes.ToArray());
+                    if (field == 7) piece.Digest = UnsafeByteOperations.UnsafeWrap(bytes.ToArray());
                     else piece.Data = Pooled(bytes);
                     break;
                 case (8, Fixed32):
