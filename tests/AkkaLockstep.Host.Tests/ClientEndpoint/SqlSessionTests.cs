@@ -46,9 +46,11 @@ public sealed class SqlSessionTests
         await using var sql = await SqlServer.StartAsync();
         var client = sql.Client;
         var holder = client.OpenSqlSession("vm1");
-        // Long enough that the first Busy answer arrives before it even on a loaded CI machine (at 200 ms the first
-        // round trip alone sometimes outlasted it, and the session gave up without a retry).
-        var waiter = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyTimeout = TimeSpan.FromSeconds(1) });
+        // The waiter's first statement runs before the transaction, so the timed one does not pay for the first round
+        // trip's start-up: on a loaded CI machine that alone outlasted a 1 s timeout and the session gave up without a
+        // retry. The timeout is still long enough for several round trips.
+        var waiter = client.OpenSqlSession("vm1", new SqlSessionOptions { BusyTimeout = TimeSpan.FromSeconds(2) });
+        (await waiter.ExecuteAsync("SELECT 1")).EnsureSuccess();
         (await holder.ExecuteAsync("BEGIN")).EnsureSuccess();
         await Assert.ThrowsAsync<SqlBusyTimeoutException>(() => waiter.ExecuteAsync("SELECT 1"));
         Assert.True(waiter.BusyRetries > 0);
