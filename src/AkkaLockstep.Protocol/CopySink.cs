@@ -46,15 +46,33 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
 
     /// <summary>
     /// Takes the next piece (kept by reference until stored: its bytes must not change). A <see cref="PooledPiece"/> goes
-    /// back to its pool once stored, so it is hashed and built from first, and not read by the caller afterwards.
+    /// back to its pool once stored, so it is hashed (and built from, unless <see cref="BuildsWhenStoring"/>) first, and
+    /// not read by the caller afterwards.
     /// </summary>
     public void Append(ReadOnlyMemory<byte> piece)
     {
         if (Held + piece.Length > Length) throw new ArgumentOutOfRangeException(nameof(piece), "a piece past the end of the copy");
         var offset = Held;
         Take(piece.Span);
-        if (Builder is { } builder && !builder.Write(piece.Span)) Builder = null;
+        if (!BuildsWhenStoring) Build(piece.Span);
         Store(offset, piece);
+    }
+
+    /// <summary>
+    /// Whether <see cref="Store"/> builds the state from each piece (<see cref="Build"/>, on a thread of its own, before
+    /// it releases the piece) instead of <see cref="Append"/> on the replica's thread; <see cref="Settle"/> then waits for it.
+    /// </summary>
+    protected virtual bool BuildsWhenStoring => false;
+
+    /// <summary>Builds the state from the next piece, in order; the builder is dropped at its first problem.</summary>
+    protected void Build(ReadOnlySpan<byte> piece)
+    {
+        if (Builder is { } builder && !builder.Write(piece)) Builder = null;
+    }
+
+    /// <summary>Waits until every piece taken is stored and built (none is taken after).</summary>
+    protected virtual void Settle()
+    {
     }
 
     /// <summary>The next block of what an earlier try already held (read back from where it was stored), not stored again.</summary>
@@ -76,6 +94,7 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
     /// <summary>Whether the whole copy is held and matches <see cref="Digest"/>; false drops what was kept and built.</summary>
     public bool Verify()
     {
+        Settle();
         var whole = Held == Length && Digest.Length > 0 && _hash.GetHashAndReset().AsSpan().SequenceEqual(Digest);
         if (!whole)
         {
@@ -88,6 +107,7 @@ public abstract class CopySink(long index, long length, byte[] digest) : IDispos
     /// <summary>Replaces the state with the verified copy: the one built as it arrived, or else restored from the whole.</summary>
     public void Install(ReplicatedMachine machine)
     {
+        Settle();
         if (Builder?.Commit() == true) return;
         using var state = OpenState();
         machine.Restore(state, Length);

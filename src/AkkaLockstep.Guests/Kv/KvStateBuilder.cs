@@ -47,7 +47,8 @@ internal sealed class KvStateBuilder(long length, Action<SortedDictionary<string
                 if (_entries == _count && _key is null) return Fail("kv snapshot has trailing bytes");
                 // What is left after this length: a block announced larger is never allocated.
                 if (size < 0 || size > length - (_taken - bytes.Length)) return Fail("kv snapshot is corrupt");
-                _block = new byte[size];
+                // Filled whole before it is used: not zeroed first.
+                _block = GC.AllocateUninitializedArray<byte>(size);
                 _blockHeld = 0;
             }
             var blockPart = Math.Min(_block.Length - _blockHeld, bytes.Length);

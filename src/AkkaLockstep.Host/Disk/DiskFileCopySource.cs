@@ -12,11 +12,13 @@ public sealed class DiskFileCopySource : CopySource
 {
     private readonly SafeFileHandle _file;
     private readonly string _name;
+    private readonly int _payloadAt;
 
-    private DiskFileCopySource(SafeFileHandle file, string name, long index, long length, byte[] digest)
+    private DiskFileCopySource(SafeFileHandle file, string name, long index, long length, byte[] digest, int payloadAt)
     {
         _file = file;
         _name = name;
+        _payloadAt = payloadAt;
         Index = index;
         Length = length;
         Digest = digest;
@@ -36,10 +38,10 @@ public sealed class DiskFileCopySource : CopySource
         }
         try
         {
-            var header = new byte[DiskImage.HeaderBytes];
+            var header = new byte[DiskImage.HeaderFieldBytes];
             var read = RandomAccess.Read(file, header, 0);
-            var (index, length, digest) = DiskImage.ReadHeader(header.AsSpan(0, read), RandomAccess.GetLength(file), path);
-            return new DiskFileCopySource(file, Path.GetFileName(path), index, length, digest);
+            var (index, length, digest, payloadAt) = DiskImage.ReadHeader(header.AsSpan(0, read), RandomAccess.GetLength(file), path);
+            return new DiskFileCopySource(file, Path.GetFileName(path), index, length, digest, payloadAt);
         }
         catch (InvalidDataException e)
         {
@@ -66,7 +68,7 @@ public sealed class DiskFileCopySource : CopySource
         var piece = new byte[size];
         for (var filled = 0; filled < size;)
         {
-            var read = RandomAccess.Read(_file, piece.AsSpan(filled), DiskImage.HeaderBytes + offset + filled);
+            var read = RandomAccess.Read(_file, piece.AsSpan(filled), _payloadAt + offset + filled);
             if (read == 0) throw new IOException($"{_name} ends before the {Length} bytes its header announces");
             filled += read;
         }

@@ -8,12 +8,18 @@ namespace AkkaLockstep.Host.Disk;
 /// A replica's disk at one applied index: the machine state (guest, sessions, hash chain) in one file whose header
 /// holds the applied index, the payload's length and its SHA-256. The file is written beside its final name, made
 /// durable and renamed into place, so a disk file is either whole or absent; the header is checked on every read,
-/// so a truncated or damaged file is refused instead of loaded.
+/// so a truncated or damaged file is refused instead of loaded. The header is padded to a block (format LSDISK02), so
+/// the payload can be written around the page cache, which takes only block-aligned offsets (<see cref="UncachedFileWriter"/>);
+/// files of the first format (LSDISK01, payload right after the 56 header bytes) are still read.
 /// </summary>
 public static class DiskImage
 {
-    private static readonly byte[] Magic = "LSDISK01"u8.ToArray();
-    public const int HeaderBytes = 8 + 8 + 8 + 32;
+    private static readonly byte[] Magic = "LSDISK02"u8.ToArray();
+    private static readonly byte[] FirstMagic = "LSDISK01"u8.ToArray();
+    /// <summary>What a header says: magic, applied index, payload length, payload SHA-256.</summary>
+    public const int HeaderFieldBytes = 8 + 8 + 8 + 32;
+    /// <summary>Where the payload starts in the files this version writes.</summary>
+    public const int HeaderBytes = UncachedFileWriter.BlockBytes;
 
     /// <summary>The file name of the disk at <paramref name="index"/>.</summary>
     public static string FileName(long index) => $"disk-{index:D20}.img";
@@ -57,9 +63,10 @@ public static class DiskImage
     public static (long Index, byte[] Payload) Read(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        var header = new byte[HeaderBytes];
-        var (index, length, digest) = ReadHeader(header.AsSpan(0, file.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false)),
+        var header = new byte[HeaderFieldBytes];
+        var (index, length, digest, payloadAt) = ReadHeader(header.AsSpan(0, file.ReadAtLeast(header, HeaderFieldBytes, throwOnEndOfStream: false)),
             file.Length, path);
+        file.Position = payloadAt;
         var payload = new byte[length];
         file.ReadExactly(payload);
         if (!SHA256.HashData(payload).AsSpan().SequenceEqual(digest))
@@ -67,7 +74,10 @@ public static class DiskImage
         return (index, payload);
     }
 
-    /// <summary>The header of the disk at <paramref name="index"/> whose payload has <paramref name="length"/> bytes and SHA-256 <paramref name="digest"/>.</summary>
+    /// <summary>
+    /// The header of the disk at <paramref name="index"/> whose payload has <paramref name="length"/> bytes and SHA-256
+    /// <paramref name="digest"/>, padded with zeros to <see cref="HeaderBytes"/>.
+    /// </summary>
     public static byte[] Header(long index, long length, byte[] digest)
     {
         var header = new byte[HeaderBytes];
@@ -78,25 +88,29 @@ public static class DiskImage
         return header;
     }
 
-    /// <summary>The applied index, payload length and payload SHA-256 a disk file's header announces.</summary>
+    /// <summary>The applied index, payload length, payload SHA-256 and payload position a disk file's header announces.</summary>
+    /// <param name="header">The file's first <see cref="HeaderFieldBytes"/> (or fewer, if it is shorter).</param>
     /// <exception cref="InvalidDataException">Not a disk file, or its length differs from what the header announces.</exception>
-    public static (long Index, long Length, byte[] Digest) ReadHeader(ReadOnlySpan<byte> header, long fileLength, string path)
+    public static (long Index, long Length, byte[] Digest, int PayloadAt) ReadHeader(ReadOnlySpan<byte> header, long fileLength, string path)
     {
-        var (index, length, digest) = ParseHeader(header, path);
-        if (length != fileLength - HeaderBytes)
-            throw new InvalidDataException($"{path} is truncated or damaged: the header announces {length} bytes, the file holds {fileLength - HeaderBytes}");
-        return (index, length, digest);
+        var (index, length, digest, payloadAt) = ParseHeader(header, path);
+        if (length != fileLength - payloadAt)
+            throw new InvalidDataException($"{path} is truncated or damaged: the header announces {length} bytes, the file holds {fileLength - payloadAt}");
+        return (index, length, digest, payloadAt);
     }
 
     /// <summary>What a header announces, whatever the file holds after it (a copy still arriving holds less).</summary>
     /// <exception cref="InvalidDataException">Not a disk file's header.</exception>
-    public static (long Index, long Length, byte[] Digest) ParseHeader(ReadOnlySpan<byte> header, string path)
+    public static (long Index, long Length, byte[] Digest, int PayloadAt) ParseHeader(ReadOnlySpan<byte> header, string path)
     {
-        if (header.Length < HeaderBytes || !header[..8].SequenceEqual(Magic))
+        if (header.Length < HeaderFieldBytes)
             throw new InvalidDataException($"{path} is not a disk file (bad or truncated header)");
+        var payloadAt = header[..8].SequenceEqual(Magic) ? HeaderBytes
+            : header[..8].SequenceEqual(FirstMagic) ? HeaderFieldBytes
+            : throw new InvalidDataException($"{path} is not a disk file (bad or truncated header)");
         var index = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
         var length = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
         if (length < 0 || length > Array.MaxLength) throw new InvalidDataException($"{path} announces an impossible length ({length} bytes)");
-        return (index, length, header.Slice(24, 32).ToArray());
+        return (index, length, header.Slice(24, 32).ToArray(), payloadAt);
     }
 }

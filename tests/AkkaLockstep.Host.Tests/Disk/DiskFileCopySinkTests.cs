@@ -34,10 +34,12 @@ public sealed class DiskFileCopySinkTests : TestKit
             sink.Append(_state.AsMemory(offset, Math.Min(40_000, upTo - offset)));
     }
 
-    [Fact]
-    public void A_whole_copy_becomes_the_disk_file_of_its_index_without_being_written_again()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_whole_copy_becomes_the_disk_file_of_its_index_without_being_written_again(bool direct)
     {
-        using (var sink = Open())
+        using (var sink = DiskFileCopySink.Open(_folder, 9, _state.Length, SHA256.HashData(_state), direct))
         {
             Feed(sink, _state.Length);
             Assert.True(sink.Verify());
@@ -68,6 +70,37 @@ public sealed class DiskFileCopySinkTests : TestKit
         }
         Assert.Equal(_state, DiskImage.Read(Path.Combine(_folder, DiskImage.FileName(9))).Payload);
         Assert.All(pieces, piece => Assert.Throws<ObjectDisposedException>(() => piece.GetSpan()));
+    }
+
+    [Fact]
+    public void The_state_is_built_off_the_replicas_thread_and_whole_once_the_copy_is_verified()
+    {
+        var builder = new RecordingBuilder();
+        using var sink = Open();
+        sink.Builder = builder;
+        Feed(sink, _state.Length);
+        Assert.True(sink.Verify());
+        Assert.Equal(_state, builder.Taken.ToArray());
+        Assert.DoesNotContain(Environment.CurrentManagedThreadId, builder.Threads);
+        Assert.Same(builder, sink.Builder);
+    }
+
+    /// <summary>Takes its bytes slowly, so a copy that did not wait for it would be verified with some missing.</summary>
+    private sealed class RecordingBuilder : IStateBuilder
+    {
+        public MemoryStream Taken { get; } = new();
+        public HashSet<int> Threads { get; } = [];
+        public string? Problem => null;
+
+        public bool Write(ReadOnlySpan<byte> bytes)
+        {
+            Thread.Sleep(2);
+            Threads.Add(Environment.CurrentManagedThreadId);
+            Taken.Write(bytes);
+            return true;
+        }
+
+        public bool Commit() => true;
     }
 
     [Fact]

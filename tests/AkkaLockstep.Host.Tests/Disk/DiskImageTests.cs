@@ -61,6 +61,36 @@ public sealed class DiskImageTests : IDisposable
     }
 
     [Fact]
+    public void A_disk_of_the_first_format_with_its_payload_right_after_the_header_fields_is_still_read_and_sent()
+    {
+        var payload = Payload(9000);
+        var path = Path.Combine(_folder, DiskImage.FileName(5));
+        var digest = System.Security.Cryptography.SHA256.HashData(payload);
+        var header = DiskImage.Header(5, payload.Length, digest)[..DiskImage.HeaderFieldBytes];
+        "LSDISK01"u8.CopyTo(header);
+        File.WriteAllBytes(path, [.. header, .. payload]);
+
+        var (index, read) = DiskImage.Read(path);
+        Assert.Equal(5, index);
+        Assert.Equal(payload, read);
+        using var source = DiskFileCopySource.Open(path);
+        Assert.Equal((5L, (long)payload.Length), (source.Index, source.Length));
+        Assert.Equal(digest, source.Digest);
+        Assert.Equal(payload.AsSpan(8000, 1000), source.Read(8000, 1000).Span);
+    }
+
+    [Fact]
+    public void A_disk_this_version_writes_starts_its_payload_at_a_block_boundary()
+    {
+        var payload = Payload(5000);
+        DiskImage.Write(_folder, 3, new BytesImage(payload));
+        var bytes = File.ReadAllBytes(Path.Combine(_folder, DiskImage.FileName(3)));
+        Assert.Equal("LSDISK02"u8, bytes.AsSpan(0, 8));
+        Assert.Equal(0, DiskImage.HeaderBytes % UncachedFileWriter.BlockBytes);
+        Assert.Equal(payload, bytes[DiskImage.HeaderBytes..]);
+    }
+
+    [Fact]
     public void A_missing_disk_is_an_io_error()
     {
         Assert.Throws<FileNotFoundException>(() => DiskImage.Read(Path.Combine(_folder, DiskImage.FileName(9))));
