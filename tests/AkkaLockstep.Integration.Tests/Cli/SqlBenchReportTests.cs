@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AkkaLockstep.Cli;
+using AkkaLockstep.Cli.Bench;
 using AkkaLockstep.Cli.Bench.Sql;
 
 namespace AkkaLockstep.Integration.Tests.Cli;
@@ -59,9 +60,28 @@ public sealed class SqlBenchReportTests
     }
 
     [Fact]
+    public void The_machines_cpu_time_is_read_from_proc_stat_and_charged_per_transaction()
+    {
+        var before = MachineCpu.Parse("cpu  1000 10 500 8000 90 5 5 0 40 0");
+        Assert.Equal(new MachineCpu(1520, 9610), before);
+        var after = MachineCpu.Parse("cpu  1300 10 600 8100 90 5 5 0 0 0");
+        Assert.Equal(4.0, after.BusySecondsSince(before));
+        Assert.Equal(0.8, after.BusyShareSince(before), 3);
+        Assert.Throws<FormatException>(() => MachineCpu.Parse("cpu0 1 2 3 4 5 6 7 8"));
+        Assert.Throws<FormatException>(() => MachineCpu.Parse("cpu 1 2 3"));
+
+        var log = PgbenchLog.Parse(Enumerable.Range(0, 500).Select(i => $"0 {i} 1000 0 1764042000 0").ToArray());
+        var target = SqlBenchTarget.From("duplex", new PgbenchSummary(50, 500, 0), log, before, after);
+        Assert.Equal(8.0, target.CpuMsPerTransaction);
+        Assert.Equal(0.8, target.CpuBusy);
+        Assert.Null(SqlBenchTarget.From("duplex", new PgbenchSummary(50, 500, 0), log).CpuMsPerTransaction);
+        Assert.NotNull(MachineCpu.Read());
+    }
+
+    [Fact]
     public void The_json_report_has_the_targets_in_order_and_the_ratios_in_snake_case()
     {
-        SqlBenchTarget Target(string name, double tps) => new(name, tps, 2.5, 9.75, (long)tps * 10, 0);
+        SqlBenchTarget Target(string name, double tps) => new(name, tps, 2.5, 9.75, (long)tps * 10, 0, 0.8, 0.97);
         var report = SqlBenchReport.Create([Target("unprotected", 400), Target("duplex", 300), Target("postgres-sync", 600)],
             clients: 4, seconds: 10, "simple", 100_000, new DateTime(2026, 11, 25));
 
@@ -69,8 +89,9 @@ public sealed class SqlBenchReportTests
         var root = json.RootElement;
         var targets = root.GetProperty("targets").EnumerateArray().ToArray();
         Assert.Equal(["unprotected", "duplex", "postgres-sync"], targets.Select(t => t.GetProperty("target").GetString()));
-        Assert.All(targets, t => Assert.Equal(["target", "tps", "p50_ms", "p99_ms", "transactions", "failed"],
+        Assert.All(targets, t => Assert.Equal(["target", "tps", "p50_ms", "p99_ms", "transactions", "failed", "cpu_ms_per_transaction", "cpu_busy"],
             t.EnumerateObject().Select(p => p.Name)));
+        Assert.Equal(0.8, targets[0].GetProperty("cpu_ms_per_transaction").GetDouble());
         Assert.Equal(9.75, targets[1].GetProperty("p99_ms").GetDouble());
         Assert.Equal(0.75, root.GetProperty("ratio_duplex_unprotected").GetDouble());
         Assert.Equal(0.5, root.GetProperty("ratio_duplex_postgres").GetDouble());

@@ -87,9 +87,11 @@ public static class SqlBenchCommand
             await PgbenchRun.LoadSchemaAsync(target, schema, ct);
             await PgbenchRun.RunAsync(target, script, settings.Clients, WarmUpSeconds, logDirectory, null, ct);
             await progress.WriteLineAsync($"{name}: pgbench -c {settings.Clients} -T {settings.Seconds}…");
+            var before = MachineCpu.Read();
             var (summary, log) = await PgbenchRun.RunAsync(target, script, settings.Clients, settings.Seconds, logDirectory, name, ct);
-            var result = SqlBenchTarget.From(name, summary, log!);
-            await progress.WriteLineAsync($"{name}: {result.Tps:N1} tps, p50 {result.P50Ms} ms, p99 {result.P99Ms} ms ({result.Transactions:N0} transactions)");
+            var result = SqlBenchTarget.From(name, summary, log!, before, MachineCpu.Read());
+            await progress.WriteLineAsync($"{name}: {result.Tps:N1} tps, p50 {result.P50Ms} ms, p99 {result.P99Ms} ms ({result.Transactions:N0} transactions, " +
+                                          $"{result.CpuMsPerTransaction?.ToString("0.000") ?? "-"} ms of CPU each)");
             return result;
         }
     }
