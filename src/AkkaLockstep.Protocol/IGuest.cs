@@ -46,7 +46,10 @@ public interface IGuest
 
     /// <summary>
     /// A builder of the state from a snapshot of <paramref name="length"/> bytes taken piece by piece as a full copy
-    /// arrives (see <see cref="IStateBuilder"/>); null for a guest that restores only from the whole snapshot.
+    /// arrives (see <see cref="IStateBuilder"/>); null for a guest that restores only from the whole snapshot. It and
+    /// its builder's <see cref="IStateBuilder.Write"/> may run on a thread of the copy's own while the replica goes on
+    /// (a copy received into a disk file): they must not touch the live state, which only <see cref="IStateBuilder.Commit"/>
+    /// replaces, on the replica's thread.
     /// </summary>
     IStateBuilder? BeginRestore(long length) => null;
 

@@ -143,7 +143,7 @@ public sealed class DiskFileCopySink : CopySink
         {
             try
             {
-                Build(piece.Span);
+                BuildOrDrop(piece.Span);
                 if (_writeProblem is null)
                 {
                     output.Write(DiskImage.HeaderBytes + offset, piece.Span);
@@ -174,6 +174,22 @@ public sealed class DiskFileCopySink : CopySink
         catch (IOException e)
         {
             _writeProblem = $"writing {Path.GetFileName(_path)} failed: {e.Message}";
+        }
+    }
+
+    /// <summary>
+    /// Builds from a piece on this thread; a builder that throws is dropped like one that reports a problem (the
+    /// state is then restored from the whole copy, which says what is wrong), so this thread goes on writing.
+    /// </summary>
+    private void BuildOrDrop(ReadOnlySpan<byte> piece)
+    {
+        try
+        {
+            Build(piece);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Builder = null;
         }
     }
 

@@ -85,6 +85,28 @@ public sealed class DiskFileCopySinkTests : TestKit
         Assert.Same(builder, sink.Builder);
     }
 
+    [Fact]
+    public void A_builder_that_throws_is_dropped_and_the_copy_is_still_written_whole()
+    {
+        using (var sink = Open())
+        {
+            sink.Builder = new ThrowingBuilder();
+            Feed(sink, _state.Length);
+            Assert.True(sink.Verify());
+            Assert.Null(sink.Builder);
+            Assert.True(sink.MakeDurable());
+            Assert.Null(sink.Problem);
+        }
+        Assert.Equal(_state, DiskImage.Read(Path.Combine(_folder, DiskImage.FileName(9))).Payload);
+    }
+
+    private sealed class ThrowingBuilder : IStateBuilder
+    {
+        public string? Problem => null;
+        public bool Write(ReadOnlySpan<byte> bytes) => throw new InvalidOperationException("a builder with a bug");
+        public bool Commit() => throw new InvalidOperationException("never committed");
+    }
+
     /// <summary>Takes its bytes slowly, so a copy that did not wait for it would be verified with some missing.</summary>
     private sealed class RecordingBuilder : IStateBuilder
     {
