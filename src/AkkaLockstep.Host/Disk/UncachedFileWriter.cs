@@ -8,9 +8,9 @@ namespace AkkaLockstep.Host.Disk;
 /// its own. Writing a gigabyte through the page cache cost this machine up to 1.7 s of kernel time per GiB (pages taken
 /// and filled, then written back), on the two cores a full copy shares with both replicas; around it, 0.1-0.2 s.
 /// Direct writes take only whole blocks at block offsets: what does not fill a block (the end of the file, or a
-/// write that does not continue the last one) goes through <paramref name="file"/>, the ordinary handle, whose start
-/// block is read back so the next whole block is again written directly. Where direct writes are not available (another
-/// system, a file system that refuses them) every write goes through <paramref name="file"/>. Not thread-safe.
+/// write that does not continue the last one) goes through the ordinary handle it is given, whose start block is read
+/// back so the next whole block is again written directly. Where direct writes are not available (another system, a
+/// file system that refuses them) every write goes through that handle. Not thread-safe.
 /// </summary>
 public sealed unsafe class UncachedFileWriter : IDisposable
 {

@@ -13,8 +13,12 @@ public sealed record SqlBenchTarget(string Target, double Tps, double P50Ms, dou
     public static SqlBenchTarget From(string target, PgbenchSummary summary, PgbenchLog log, MachineCpu? before = null, MachineCpu? after = null)
     {
         var transactions = log.LatenciesUs.Count;
-        double? cpuMs = before is { } b && after is { } a && transactions > 0 ? Math.Round(a.BusySecondsSince(b) * 1000 / transactions, 3) : null;
-        double? busy = before is { } b2 && after is { } a2 ? Math.Round(a2.BusyShareSince(b2), 3) : null;
+        double? cpuMs = null, busy = null;
+        if (before is { } b && after is { } a)
+        {
+            if (transactions > 0) cpuMs = Math.Round(a.BusySecondsSince(b) * 1000 / transactions, 3);
+            busy = Math.Round(a.BusyShareSince(b), 3);
+        }
         return new(target, Math.Round(summary.Tps, 1), LatencyPercentiles.Ms(log.LatenciesUs, 50), LatencyPercentiles.Ms(log.LatenciesUs, 99),
             transactions, Math.Max(summary.Failed, log.Failed), cpuMs, busy);
     }
